@@ -1,0 +1,92 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "marketplace",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "marketplace", targets: ["MarketplaceAPI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CPostgres",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CryptoSupport", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "CommerceCore", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .target(name: "VendorRouting", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "Settlement", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
+        .target(
+            name: "Webhooks",
+            dependencies: ["CommerceCore", "Postgres", "CryptoSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MarketplaceAPI",
+            dependencies: [
+                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "Webhooks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VendorRoutingTests",
+            dependencies: ["VendorRouting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketplaceAPITests",
+            dependencies: [
+                "MarketplaceAPI", "Postgres", "CryptoSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,66 @@
+/// Compact JSON serialisation.
+public enum JSONWriter {
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        write(value, into: &out)
+        return out
+    }
+
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: [110, 117, 108, 108])
+        case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d):
+            if d.isFinite {
+                if d == d.rounded(), abs(d) < 1e15 {
+                    out.append(contentsOf: String(Int64(d)).utf8)
+                } else {
+                    out.append(contentsOf: String(d).utf8)
+                }
+            } else {
+                out.append(contentsOf: [110, 117, 108, 108])
+            }
+        case .string(let s): writeString(s, into: &out)
+        case .array(let elements):
+            out.append(91)
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(44) }
+                write(element, into: &out)
+            }
+            out.append(93)
+        case .object(let object):
+            out.append(123)
+            for i in 0..<object.keys.count {
+                if i > 0 { out.append(44) }
+                writeString(object.keys[i], into: &out)
+                out.append(58)
+                write(object.values[i], into: &out)
+            }
+            out.append(125)
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(34)
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for byte in s.utf8 {
+            switch byte {
+            case 34: out.append(contentsOf: [92, 34])
+            case 92: out.append(contentsOf: [92, 92])
+            case 10: out.append(contentsOf: [92, 110])
+            case 13: out.append(contentsOf: [92, 114])
+            case 9: out.append(contentsOf: [92, 116])
+            case 0..<32:
+                out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(34)
+    }
+}

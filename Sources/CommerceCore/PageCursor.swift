@@ -1,0 +1,71 @@
+import Foundation
+
+/// Paging parameters shared by every list: `limit` (1–500, default 50) and an opaque `after`.
+public struct PageRequest: Sendable {
+    public static let defaultLimit = 50
+    public static let maxLimit = 500
+
+    public let limit: Int
+    /// The decoded cursor: the sort key of the last row of the previous page.
+    public let after: [String]?
+
+    public init(limit: Int = PageRequest.defaultLimit, after: [String]? = nil) {
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// Opaque cursors: base64url of a JSON array of strings (the last row's sort key).
+/// Clients must not parse them; we only need them to round-trip and to reject garbage.
+public enum PageCursor {
+    public static func encode(_ key: [String]) -> String {
+        let json = JSONWriter.bytes(.array(key.map { .string($0) }))
+        return Data(json).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ cursor: String) -> [String]? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64.append("=") }
+        guard cursor.count <= 1024, let data = Data(base64Encoded: base64),
+            let value = try? JSONParser.parse(Array(data)), case .array(let elements) = value
+        else { return nil }
+        var out: [String] = []
+        for element in elements {
+            guard case .string(let s) = element else { return nil }
+            out.append(s)
+        }
+        return out.isEmpty ? nil : out
+    }
+}
+
+/// One page of results and the cursor for the next, `nil` at the end of an ordinary list.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says that more exist.
+    public init(fetched: [Item], limit: Int, key: (Item) -> [String]) {
+        if fetched.count > limit {
+            let items = Array(fetched.prefix(limit))
+            self.items = items
+            self.nextCursor = items.last.map { PageCursor.encode(key($0)) }
+        } else {
+            self.items = fetched
+            self.nextCursor = nil
+        }
+    }
+}
+
+extension Page where Item: JSONRepresentable {
+    public var json: JSONValue {
+        ["data": .array(items.map(\.json)), "next_cursor": .from(nextCursor)]
+    }
+}

@@ -1,0 +1,38 @@
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Jobs that run beside the HTTP server under the same ServiceGroup, each stopping on
+/// graceful shutdown.
+enum BackgroundJobs {
+    static func make(_ services: AppServices) -> [any Service] {
+        guard services.config.runBackgroundJobs else { return [] }
+        return [PeriodicJob(name: "idempotency-cleanup", every: .seconds(3600), logger: services.logger) {
+            // Keys are kept at least 24 h as the contract promises; after 48 h they go.
+            try await services.pool.query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'")
+        }]
+    }
+}
+
+/// Runs `work` every `interval` until shutdown. Failures are logged and the next tick tries again.
+struct PeriodicJob: Service {
+    let name: String
+    let every: Duration
+    let logger: Logger
+    let work: @Sendable () async throws -> Void
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await work()
+            } catch {
+                logger.error("background job failed", metadata: ["job": "\(name)", "error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: every) }
+            } catch {
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Hummingbird
+import Logging
+import NIOCore
+import Postgres
+import ServiceLifecycle
+import CryptoSupport
+
+/// Builds the HTTP application. Tests call it with their own configuration and pool.
+func buildApplication(
+    _ services: AppServices, backgroundServices: [any Service] = [],
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(services).router
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: nil),
+        services: backgroundServices,
+        onServerRunning: onServerRunning,
+        logger: services.logger
+    )
+}
+
+/// The router and the table of what it serves.
+func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>, table: RouteTable) {
+    let table = RouteTable()
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: ProblemMiddleware(routes: table, logger: services.logger))
+
+    let open = Routes(group: router.group(), table: table)
+    OperationsRoutes(services: services).register(open)
+
+    let protected = router.group()
+        .add(middleware: AuthMiddleware(pool: services.pool, adminTokenHash: services.config.adminToken.map { Crypto.sha256($0) }))
+    let routes = Routes(group: protected, table: table)
+    KeyRoutes(services: services).register(routes)
+    CatalogRoutes(services: services).register(routes)
+    StockRoutes(services: services).register(routes)
+    CommissionRoutes(services: services).register(routes)
+    return (router, table)
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Settings from the environment, as the contract's "Running it" table lists them.
+struct AppConfiguration: Sendable {
+    var databaseURL = "postgresql:///marketplace"
+    var host = "127.0.0.1"
+    var port = 8080
+    var adminToken: String?
+    var poolSize = 2 * ProcessInfo.processInfo.activeProcessorCount
+    var slaSweepSeconds = 30
+    var webhookRetrySchedule: [Int] = [5, 300, 1800, 7200, 18000, 36000, 36000]
+    var defaultCommissionBps = 1000
+    var caseFirstResponseSeconds = 86_400
+    var allowPrivateWebhookTargets = false
+    var sqlDirectory: String?
+    /// Background jobs (sweep, delivery) run inside `serve`; tests switch them off and drive
+    /// them through the API instead.
+    var runBackgroundJobs = true
+
+    struct Invalid: Error, CustomStringConvertible {
+        let name: String
+        let reason: String
+        var description: String { "\(name): \(reason)" }
+    }
+
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var config = AppConfiguration()
+        func int(_ name: String, min: Int, max: Int = Int.max) throws -> Int? {
+            guard let text = env[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), value >= min, value <= max else {
+                throw Invalid(name: name, reason: "must be an integer from \(min) to \(max), got '\(text)'")
+            }
+            return value
+        }
+        if let url = env["DATABASE_URL"], !url.isEmpty { config.databaseURL = url }
+        if let host = env["HOST"], !host.isEmpty { config.host = host }
+        if let port = try int("PORT", min: 0, max: 65535) { config.port = port }
+        if let token = env["MARKETPLACE_ADMIN_TOKEN"], !token.isEmpty { config.adminToken = token }
+        if let size = try int("DB_POOL_SIZE", min: 1, max: 1000) { config.poolSize = size }
+        if let seconds = try int("SLA_SWEEP_SECONDS", min: 1) { config.slaSweepSeconds = seconds }
+        if let bps = try int("DEFAULT_COMMISSION_BPS", min: 0, max: 10000) { config.defaultCommissionBps = bps }
+        if let seconds = try int("CASE_FIRST_RESPONSE_SECONDS", min: 1) { config.caseFirstResponseSeconds = seconds }
+        if let schedule = env["WEBHOOK_RETRY_SCHEDULE"] {
+            let parts = schedule.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            if schedule.trimmingCharacters(in: .whitespaces).isEmpty {
+                config.webhookRetrySchedule = []
+            } else {
+                config.webhookRetrySchedule = try parts.map {
+                    guard let value = Int($0), value >= 0 else {
+                        throw Invalid(name: "WEBHOOK_RETRY_SCHEDULE", reason: "must be comma-separated seconds, got '\(schedule)'")
+                    }
+                    return value
+                }
+            }
+        }
+        if let flag = env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] {
+            switch flag.lowercased() {
+            case "true", "1", "yes": config.allowPrivateWebhookTargets = true
+            case "false", "0", "no", "": config.allowPrivateWebhookTargets = false
+            default: throw Invalid(name: "WEBHOOK_ALLOW_PRIVATE_TARGETS", reason: "must be true or false")
+            }
+        }
+        if let dir = env["MARKETPLACE_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
+        return config
+    }
+
+    /// Where the migrations are: `MARKETPLACE_SQL_DIR`, else `./sql`, else a `sql` folder
+    /// beside or above the executable (a build tree inside the repository).
+    func migrationsDirectory() -> URL? {
+        let fm = FileManager.default
+        if let sqlDirectory { return URL(fileURLWithPath: sqlDirectory) }
+        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("sql")
+        if fm.fileExists(atPath: cwd.path) { return cwd }
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("sql")
+            if fm.fileExists(atPath: candidate.appendingPathComponent("0001_foundation.sql").path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+}

@@ -1,0 +1,72 @@
+import CryptoSupport
+import Hummingbird
+import Postgres
+
+enum Role: String, Sendable, CaseIterable {
+    case `operator`, finance, vendor, channel
+}
+
+/// The caller behind a bearer token.
+struct Principal: Sendable {
+    let role: Role
+    let vendorId: String?
+    let channel: String?
+    /// Hex SHA-256 of the token: scopes idempotency keys without keeping the token.
+    let scope: String
+}
+
+/// Resolves `Authorization: Bearer …` on every request to a protected route. Tokens are looked
+/// up by their SHA-256 hash, so a revoked key fails on the very next request.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let pool: ConnectionPool
+    /// SHA-256 of `MARKETPLACE_ADMIN_TOKEN`, compared in constant time.
+    let adminTokenHash: [UInt8]?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { throw Problem.unauthorized() }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty, token.utf8.count <= 512 else { throw Problem.unauthorized() }
+        let digest = Crypto.sha256(token)
+        let scope = Crypto.hex(digest)
+        var context = context
+        if let adminTokenHash, Crypto.constantTimeEquals(digest, adminTokenHash) {
+            context.principal = Principal(role: .operator, vendorId: nil, channel: nil, scope: scope)
+            return try await next(request, context)
+        }
+        let result = try await pool.query(
+            "SELECT role, vendor_id, channel FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL", [scope])
+        guard let row = result.first, let role = Role(rawValue: try row.string("role")) else {
+            throw Problem.unauthorized()
+        }
+        context.principal = Principal(
+            role: role, vendorId: try row.optionalString("vendor_id"), channel: try row.optionalString("channel"),
+            scope: scope)
+        return try await next(request, context)
+    }
+}
+
+extension AppRequestContext {
+    /// The caller, if its role is one of `roles`; 403 otherwise.
+    @discardableResult
+    func require(_ roles: Role...) throws -> Principal {
+        guard let principal else { throw Problem.unauthorized() }
+        guard roles.contains(principal.role) else { throw Problem.forbidden() }
+        return principal
+    }
+
+    /// For routes under `/v1/vendors/{vendor_id}`: that vendor, or one of `others`.
+    /// Another vendor gets 404, exactly as if the vendor did not exist.
+    @discardableResult
+    func requireVendor(_ vendorId: String, or others: Role...) throws -> Principal {
+        guard let principal else { throw Problem.unauthorized() }
+        if principal.role == .vendor {
+            guard principal.vendorId == vendorId else { throw Problem.notFound("Vendor \(vendorId) was not found.") }
+            return principal
+        }
+        guard others.contains(principal.role) else { throw Problem.forbidden() }
+        return principal
+    }
+}

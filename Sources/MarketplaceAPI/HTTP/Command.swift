@@ -1,0 +1,92 @@
+import CommerceCore
+import CryptoSupport
+import HTTPTypes
+import Hummingbird
+import Postgres
+
+/// What a command produced: the status and body to answer with.
+struct CommandResult: Sendable {
+    let status: HTTPResponse.Status
+    let body: JSONValue?
+
+    init(_ status: HTTPResponse.Status, _ body: JSONValue?) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// Runs a state-changing request in one transaction. With an `Idempotency-Key` header the
+/// key's record is written in that same transaction, so the effect and the record commit
+/// together or not at all (IETF Idempotency-Key draft semantics):
+/// - same key, same request → the stored status and body, `Idempotent-Replayed: true`;
+/// - same key, other request → 422 `idempotency-key-reused`;
+/// - same key while the first is still running → 409 `conflict` (a transaction-scoped
+///   advisory lock on the key is held by the first);
+/// - a request that fails stores nothing, so it can be retried with the same key.
+struct CommandRunner: Sendable {
+    let pool: ConnectionPool
+
+    func run(
+        _ request: Request, _ context: AppRequestContext, body: JSONBody?,
+        _ work: @escaping @Sendable (Transaction) async throws -> CommandResult
+    ) async throws -> Response {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else {
+            let result = try await pool.transaction { try await work($0) }
+            return Self.response(result)
+        }
+        guard !key.isEmpty, key.utf8.count <= 255 else {
+            throw DomainError.validation(field: "Idempotency-Key", "must be 1 to 255 characters")
+        }
+        guard let principal = context.principal else { throw Problem.unauthorized() }
+        var fingerprintInput = Array("\(request.method.rawValue) \(request.uri.path)\n".utf8)
+        fingerprintInput.append(contentsOf: body?.bytes ?? [])
+        let fingerprint = Crypto.hex(Crypto.sha256(fingerprintInput))
+        let scope = principal.scope
+
+        let outcome: Outcome = try await pool.transaction { tx in
+            let lock = try await tx.query(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7)) AS locked", [scope + "\u{1}" + key])
+            guard try lock.first?.bool("locked") == true else {
+                throw DomainError.conflict("A request with this Idempotency-Key is still being processed.")
+            }
+            let existing = try await tx.query(
+                "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2",
+                [scope, key])
+            if let row = existing.first {
+                guard try row.string("request_hash") == fingerprint else {
+                    throw DomainError(
+                        .idempotencyKeyReused,
+                        "This Idempotency-Key was already used with a different request.",
+                        errors: [FieldError("Idempotency-Key", "was used with another method, path or body")])
+                }
+                return .replay(status: try row.int("status_code"), body: try row.string("response_body"))
+            }
+            let result = try await work(tx)
+            let bodyText = result.body.map { JSONWriter.string($0) } ?? ""
+            try await tx.query(
+                """
+                INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body)
+                VALUES ($1, $2, $3, $4, $5)
+                """, [scope, key, fingerprint, Int(result.status.code), bodyText])
+            return .fresh(result)
+        }
+        switch outcome {
+        case .fresh(let result):
+            return Self.response(result)
+        case .replay(let status, let body):
+            let headers: HTTPFields = [HTTPField.Name("Idempotent-Replayed")!: "true"]
+            if body.isEmpty { return Response(status: .init(code: status), headers: headers) }
+            return .json(bytes: Array(body.utf8), status: .init(code: status), headers: headers)
+        }
+    }
+
+    private enum Outcome: Sendable {
+        case fresh(CommandResult)
+        case replay(status: Int, body: String)
+    }
+
+    static func response(_ result: CommandResult) -> Response {
+        guard let body = result.body else { return Response(status: result.status) }
+        return .json(body, status: result.status)
+    }
+}

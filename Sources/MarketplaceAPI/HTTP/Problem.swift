@@ -1,0 +1,111 @@
+import CommerceCore
+import Hummingbird
+import Logging
+import Postgres
+
+/// An RFC 9457 problem. `type` ends in a stable code clients switch on.
+struct Problem: Error {
+    static let typeBase = "https://marketplace.example/problems/"
+
+    let status: HTTPResponse.Status
+    let code: String
+    let title: String
+    let detail: String
+    var errors: [FieldError] = []
+    var headers: HTTPFields = [:]
+
+    var json: JSONValue {
+        var object = JSONObject([
+            ("type", .string(Self.typeBase + code)), ("title", .string(title)), ("status", .int(Int64(status.code))),
+            ("detail", .string(detail)),
+        ])
+        object["errors"] = .array(errors.map { ["field": .string($0.field), "message": .string($0.message)] })
+        return .object(object)
+    }
+
+    var response: Response {
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(json))))
+    }
+
+    static func unauthorized() -> Problem {
+        Problem(
+            status: .unauthorized, code: "unauthorized", title: "Unauthorized",
+            detail: "A valid bearer token is required.", headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    static func forbidden() -> Problem {
+        Problem(status: .forbidden, code: "forbidden", title: "Forbidden", detail: "This token's role may not do this.")
+    }
+
+    static func notFound(_ detail: String = "No such resource.") -> Problem {
+        Problem(status: .notFound, code: "not-found", title: "Not Found", detail: detail)
+    }
+
+    static func from(_ error: DomainError) -> Problem {
+        switch error.kind {
+        case .validation:
+            Problem(status: .unprocessableContent, code: "validation", title: "Validation failed", detail: error.detail, errors: error.errors)
+        case .notFound:
+            Problem(status: .notFound, code: "not-found", title: "Not Found", detail: error.detail)
+        case .conflict:
+            Problem(status: .conflict, code: "conflict", title: "Conflict", detail: error.detail, errors: error.errors)
+        case .insufficientStock:
+            Problem(status: .conflict, code: "insufficient-stock", title: "Insufficient stock", detail: error.detail, errors: error.errors)
+        case .invalidTransition:
+            Problem(status: .conflict, code: "invalid-transition", title: "Invalid transition", detail: error.detail, errors: error.errors)
+        case .idempotencyKeyReused:
+            Problem(
+                status: .unprocessableContent, code: "idempotency-key-reused", title: "Idempotency key reused",
+                detail: error.detail, errors: error.errors)
+        }
+    }
+}
+
+/// Turns every failure into problem+json: domain errors, Hummingbird's own errors (unknown
+/// routes, wrong methods, oversized bodies) and anything unexpected, which is logged and
+/// answered 500 without internals.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let routes: RouteTable
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return problem.response
+        } catch let error as DomainError {
+            return Problem.from(error).response
+        } catch let error as HTTPError {
+            return problem(for: error, request: request).response
+        } catch {
+            logger.error("unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Problem(
+                status: .internalServerError, code: "internal", title: "Internal Server Error",
+                detail: "The request could not be completed; nothing was changed.").response
+        }
+    }
+
+    private func problem(for error: HTTPError, request: Request) -> Problem {
+        switch error.status {
+        case .notFound:
+            let allowed = routes.methods(forPath: request.uri.path)
+            if !allowed.isEmpty, !allowed.contains(request.method) {
+                return Problem(
+                    status: .methodNotAllowed, code: "method-not-allowed", title: "Method Not Allowed",
+                    detail: "\(request.method) is not allowed on \(request.uri.path).",
+                    headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
+            }
+            return .notFound("No route matches \(request.method) \(request.uri.path).")
+        case .contentTooLarge:
+            return Problem(
+                status: .contentTooLarge, code: "payload-too-large", title: "Payload Too Large",
+                detail: "Request bodies are limited to 1 MiB.")
+        default:
+            let code = error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "-")
+            return Problem(status: error.status, code: code, title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import CPostgres
+import Foundation
+
+/// One libpq connection.
+///
+/// `@unchecked Sendable` because `PGconn` is not thread-safe and Swift cannot see how it is
+/// protected: the pool leases a connection to exactly one task at a time, and that task runs
+/// each libpq call on the thread pool and awaits it before the next, so no two threads ever
+/// touch the handle at once. The handle is only closed in `deinit` or by its leaseholder.
+public final class Connection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    let conninfo: String
+
+    /// Opens a connection (blocking: call it on the thread pool).
+    init(conninfo: String) throws {
+        self.conninfo = conninfo
+        try open()
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    private func open() throws {
+        if let handle { PQfinish(handle) }
+        let conn = PQconnectdb(conninfo)
+        handle = conn
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            throw PostgresError(sqlState: nil, message: "connection failed: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        // Timestamps travel as ISO text in UTC; the decoder relies on it.
+        _ = try execute("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'", [])
+    }
+
+    /// Whether libpq still considers the connection usable.
+    var isHealthy: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// Drops a broken connection and opens a new one (blocking).
+    func reconnect() throws {
+        try open()
+    }
+
+    /// Runs one statement (blocking). With parameters, exactly one statement; without, the text
+    /// may hold several (migrations).
+    func execute(_ sql: String, _ parameters: [String?]) throws -> QueryResult {
+        guard let handle else { throw PostgresError(sqlState: nil, message: "connection is closed") }
+        let result: OpaquePointer?
+        if parameters.isEmpty {
+            result = PQexec(handle, sql)
+        } else {
+            var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+            defer { for pointer in cStrings { free(pointer) } }
+            result = cStrings.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { values in
+                    PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                }
+            }
+        }
+        guard let result else {
+            throw PostgresError(sqlState: nil, message: String(cString: PQerrorMessage(handle)))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Self.copy(result)
+        default:
+            throw Self.error(from: result, handle: handle)
+        }
+    }
+
+    private static func copy(_ result: OpaquePointer) -> QueryResult {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var columns: [String] = []
+        columns.reserveCapacity(columnCount)
+        for c in 0..<columnCount { columns.append(String(cString: PQfname(result, Int32(c)))) }
+        var values: [[String?]] = []
+        values.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            var row: [String?] = []
+            row.reserveCapacity(columnCount)
+            for c in 0..<columnCount {
+                if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                    row.append(nil)
+                } else {
+                    row.append(String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                }
+            }
+            values.append(row)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return QueryResult(columns: columns, values: values, affectedRows: affected)
+    }
+
+    private static func error(from result: OpaquePointer, handle: OpaquePointer) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            guard let pointer = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: pointer)
+        }
+        let message = field("M") ?? String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(sqlState: field("C"), message: message, detail: field("D"), constraint: field("n"))
+    }
+}

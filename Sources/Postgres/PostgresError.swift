@@ -1,0 +1,47 @@
+/// An error reported by PostgreSQL or by libpq.
+///
+/// The description never includes statement parameters: they may hold tokens or customer data.
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    /// The five-character SQLSTATE, or nil when the error did not come from the server
+    /// (connection failures, protocol errors).
+    public let sqlState: String?
+    public let message: String
+    public let detail: String?
+    public let constraint: String?
+
+    public init(sqlState: String?, message: String, detail: String? = nil, constraint: String? = nil) {
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+        self.constraint = constraint
+    }
+
+    public var description: String {
+        "PostgresError(\(sqlState ?? "-----")): \(message)"
+    }
+
+    public var isSerializationFailure: Bool { sqlState == SQLState.serializationFailure }
+    public var isDeadlock: Bool { sqlState == SQLState.deadlockDetected }
+    /// Worth running the whole transaction again.
+    public var isRetryable: Bool { isSerializationFailure || isDeadlock }
+    public var isUniqueViolation: Bool { sqlState == SQLState.uniqueViolation }
+    public var isForeignKeyViolation: Bool { sqlState == SQLState.foreignKeyViolation }
+    public var isCheckViolation: Bool { sqlState == SQLState.checkViolation }
+    /// The connection broke (server restart, network): no SQLSTATE, or class 08 / 57P0x.
+    public var isConnectionFailure: Bool {
+        guard let state = sqlState else { return true }
+        return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03"
+    }
+}
+
+/// SQLSTATE codes this project reacts to.
+public enum SQLState {
+    public static let uniqueViolation = "23505"
+    public static let foreignKeyViolation = "23503"
+    public static let checkViolation = "23514"
+    public static let notNullViolation = "23502"
+    public static let serializationFailure = "40001"
+    public static let deadlockDetected = "40P01"
+    public static let lockNotAvailable = "55P03"
+    public static let invalidTextRepresentation = "22P02"
+}

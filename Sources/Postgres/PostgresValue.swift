@@ -1,0 +1,189 @@
+import Foundation
+
+/// A value sent as a statement parameter, in PostgreSQL's text format.
+/// Values always travel as parameters; nothing is ever spliced into SQL text.
+public protocol PostgresEncodable: Sendable {
+    /// The text form, or nil for SQL NULL.
+    var postgresText: String? { get }
+}
+
+extension String: PostgresEncodable {
+    public var postgresText: String? { self }
+}
+
+extension Int: PostgresEncodable {
+    public var postgresText: String? { String(self) }
+}
+
+extension Int64: PostgresEncodable {
+    public var postgresText: String? { String(self) }
+}
+
+extension Int32: PostgresEncodable {
+    public var postgresText: String? { String(self) }
+}
+
+extension Bool: PostgresEncodable {
+    public var postgresText: String? { self ? "t" : "f" }
+}
+
+extension UUID: PostgresEncodable {
+    public var postgresText: String? { uuidString.lowercased() }
+}
+
+extension Date: PostgresEncodable {
+    public var postgresText: String? { PostgresTimestamp.format(self) }
+}
+
+extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
+    public var postgresText: String? {
+        switch self {
+        case .none: nil
+        case .some(let value): value.postgresText
+        }
+    }
+}
+
+extension Array: PostgresEncodable where Element: PostgresEncodable {
+    /// A one-dimensional array literal, every element quoted, so `= ANY($1)` works for text and numbers.
+    public var postgresText: String? {
+        var out = "{"
+        for (i, element) in enumerated() {
+            if i > 0 { out.append(",") }
+            guard let text = element.postgresText else {
+                out.append("NULL")
+                continue
+            }
+            out.append("\"")
+            for ch in text {
+                if ch == "\"" || ch == "\\" { out.append("\\") }
+                out.append(ch)
+            }
+            out.append("\"")
+        }
+        out.append("}")
+        return out
+    }
+}
+
+/// JSON text for a `jsonb` parameter (write `$1::jsonb` in the SQL).
+public struct JSONText: PostgresEncodable {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+    public var postgresText: String? { text }
+}
+
+/// Conversion between `Date` and PostgreSQL's ISO timestamptz text (sessions run in UTC).
+public enum PostgresTimestamp {
+    /// `2026-11-25T21:34:17.123456Z`: microseconds, PostgreSQL's own precision.
+    public static func format(_ date: Date) -> String {
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        var total = Int64(micros)
+        var fraction = total % 1_000_000
+        total /= 1_000_000
+        if fraction < 0 {
+            fraction += 1_000_000
+            total -= 1
+        }
+        var days = total / 86_400
+        var secs = total % 86_400
+        if secs < 0 {
+            secs += 86_400
+            days -= 1
+        }
+        let (y, m, d) = civil(fromDays: days)
+        return String(
+            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ",
+            y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60, fraction)
+    }
+
+    /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]`, PostgreSQL's ISO output.
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        var i = 0
+        func number(_ count: Int) -> Int64? {
+            guard i + count <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for _ in 0..<count {
+                let b = bytes[i]
+                guard b >= 48 && b <= 57 else { return nil }
+                value = value * 10 + Int64(b - 48)
+                i += 1
+            }
+            return value
+        }
+        func expect(_ ch: UInt8) -> Bool {
+            guard i < bytes.count, bytes[i] == ch else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else {
+            return nil
+        }
+        guard i < bytes.count, bytes[i] == 32 || bytes[i] == 84 else { return nil }
+        i += 1
+        guard let hour = number(2), expect(58), let minute = number(2), expect(58), let second = number(2) else {
+            return nil
+        }
+        var micros: Int64 = 0
+        if i < bytes.count, bytes[i] == 46 {
+            i += 1
+            var digits = 0
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                if digits < 6 {
+                    micros = micros * 10 + Int64(bytes[i] - 48)
+                    digits += 1
+                }
+                i += 1
+            }
+            while digits < 6 {
+                micros *= 10
+                digits += 1
+            }
+        }
+        var offset: Int64 = 0
+        if i < bytes.count {
+            let sign: Int64
+            switch bytes[i] {
+            case 43: sign = 1
+            case 45: sign = -1
+            case 90: sign = 0
+            default: return nil
+            }
+            i += 1
+            if sign != 0 {
+                guard let oh = number(2) else { return nil }
+                var om: Int64 = 0
+                if i < bytes.count, bytes[i] == 58 { i += 1 }
+                if i < bytes.count, let m = number(2) { om = m }
+                offset = sign * (oh * 3600 + om * 60)
+            }
+        }
+        let days = daysFromCivil(year, month, day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+    }
+
+    // Howard Hinnant's civil calendar algorithms: exact for the proleptic Gregorian calendar.
+    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
+    }
+}

@@ -1,0 +1,397 @@
+import Foundation
+
+/// The planning request compiled into index form.
+///
+/// - Candidates are the *relevant* ones only (eligible for at least one line), sorted by
+///   (vendorId, location): a candidate's id is its tie-break rank (objective step 5).
+/// - Lines are grouped by sku ("sku groups"): stock is per (candidate, sku), so lines of one sku
+///   compete for the same units while different skus never interact. Given a set of candidate
+///   locations, coverage and the cheapest assignment therefore decompose per group.
+/// - A group is *simple* when all its lines have the same eligible candidates (always the case
+///   for a single line). Its coverage is `min(demand, Σ stock)` and a greedy fill from the
+///   cheapest candidate is the exact min-price assignment. Other groups (same sku, different
+///   `vendor_id` / `max_unit_price` constraints) are solved exactly with max-flow / min-cost flow.
+struct PlanningProblem {
+    struct Line {
+        let index: Int
+        let sku: String
+        let quantity: Int
+    }
+
+    struct Candidate {
+        let vendorId: String
+        let location: String
+        let promisedDelivery: Date
+        let deliveryTime: Double
+        /// Position in the order by (promisedDelivery, vendorId, location).
+        var deliveryRank: Int
+    }
+
+    struct Group {
+        let sku: String
+        /// Problem line ids, ascending by order line index.
+        let lines: [Int]
+        let quantities: [Int]
+        let demand: Int
+        /// Candidate ids (ascending) that carry the sku and are eligible for at least one line.
+        let candidates: [Int]
+        /// Parallel to `candidates`.
+        let available: [Int]
+        let unitPrice: [Int64]
+        /// `eligible[lineSlot][candidateSlot]`.
+        let eligible: [[Bool]]
+        let isSimple: Bool
+        /// Candidate slots ordered by (delivery, id): the order the exact search branches in.
+        let branchOrder: [Int]
+    }
+
+    struct Membership {
+        let group: Int
+        let slot: Int
+        let available: Int
+    }
+
+    let lines: [Line]
+    let candidates: [Candidate]
+    let groups: [Group]
+    /// For each candidate, the groups it can help with.
+    let memberships: [[Membership]]
+    /// `slotOf[group][candidate]`: the candidate's slot in the group, or -1.
+    let slotOf: [[Int]]
+
+    enum Compiled {
+        case problem(PlanningProblem)
+        case infeasible(unservableLineIndexes: [Int], candidatesConsidered: Int)
+    }
+
+    // MARK: - Compilation
+
+    static func compile(_ request: PlanningRequest) -> Compiled {
+        // Candidates sorted by (vendor, location), first occurrence of a pair wins.
+        var seen = Set<PairKey>()
+        var all: [CandidateLocation] = []
+        for candidate in request.candidates where seen.insert(PairKey(candidate)).inserted {
+            all.append(candidate)
+        }
+        all.sort { ($0.vendorId, $0.location) < ($1.vendorId, $1.location) }
+
+        let requestLines = request.lines.filter { $0.quantity > 0 }
+
+        // Eligibility of each line, in indexes of `all`.
+        var eligibleByLine: [[Int]] = []
+        var relevant = Array(repeating: false, count: all.count)
+        for line in requestLines {
+            var eligible: [Int] = []
+            for (c, candidate) in all.enumerated() {
+                guard let offer = candidate.offers[line.sku], offer.available > 0 else { continue }
+                if let vendor = line.vendorId, vendor != candidate.vendorId { continue }
+                if let max = line.maxUnitPrice, offer.unitPrice > max { continue }
+                if let deadline = request.deliverBy, candidate.promisedDelivery > deadline { continue }
+                eligible.append(c)
+                relevant[c] = true
+            }
+            eligibleByLine.append(eligible)
+        }
+
+        // Keep only relevant candidates; renumber.
+        var localId = Array(repeating: -1, count: all.count)
+        var candidates: [Candidate] = []
+        var offersById: [[String: CandidateOffer]] = []
+        for (c, candidate) in all.enumerated() where relevant[c] {
+            localId[c] = candidates.count
+            candidates.append(Candidate(
+                vendorId: candidate.vendorId,
+                location: candidate.location,
+                promisedDelivery: candidate.promisedDelivery,
+                deliveryTime: candidate.promisedDelivery.timeIntervalSinceReferenceDate,
+                deliveryRank: 0
+            ))
+            offersById.append(candidate.offers)
+        }
+        let byDelivery = candidates.indices.sorted {
+            candidates[$0].deliveryTime != candidates[$1].deliveryTime
+                ? candidates[$0].deliveryTime < candidates[$1].deliveryTime : $0 < $1
+        }
+        for (rank, c) in byDelivery.enumerated() { candidates[c].deliveryRank = rank }
+        let considered = candidates.count
+        eligibleByLine = eligibleByLine.map { $0.map { localId[$0] } }
+
+        // 1. A line that alone cannot be covered by its eligible candidates is unservable.
+        var unservable: [Int] = []
+        for (l, line) in requestLines.enumerated() {
+            let stock = eligibleByLine[l].reduce(0) {
+                PlanningMath.add($0, offersById[$1][line.sku]?.available ?? 0)
+            }
+            if stock < line.quantity { unservable.append(line.index) }
+        }
+        if !unservable.isEmpty {
+            return .infeasible(unservableLineIndexes: Array(Set(unservable)).sorted(), candidatesConsidered: considered)
+        }
+
+        // 2. Group lines by sku (groups ordered by their first line).
+        let lines = requestLines.map { Line(index: $0.index, sku: $0.sku, quantity: $0.quantity) }
+        let lineOrder = lines.indices.sorted { (lines[$0].index, $0) < (lines[$1].index, $1) }
+        var groupOfSku: [String: Int] = [:]
+        var groupLines: [[Int]] = []
+        for l in lineOrder {
+            if let g = groupOfSku[lines[l].sku] {
+                groupLines[g].append(l)
+            } else {
+                groupOfSku[lines[l].sku] = groupLines.count
+                groupLines.append([l])
+            }
+        }
+
+        var groups: [Group] = []
+        var memberships = Array(repeating: [Membership](), count: candidates.count)
+        var slotOf: [[Int]] = []
+        for members in groupLines {
+            let sku = lines[members[0]].sku
+            let candidateIds = Array(Set(members.flatMap { eligibleByLine[$0] })).sorted()
+            var slots = Array(repeating: -1, count: candidates.count)
+            for (slot, c) in candidateIds.enumerated() { slots[c] = slot }
+            let eligible: [[Bool]] = members.map { l in
+                var row = Array(repeating: false, count: candidateIds.count)
+                for c in eligibleByLine[l] { row[slots[c]] = true }
+                return row
+            }
+            let available = candidateIds.map { offersById[$0][sku]?.available ?? 0 }
+            let prices = candidateIds.map { offersById[$0][sku]?.unitPrice ?? 0 }
+            let quantities = members.map { lines[$0].quantity }
+            let branchOrder = candidateIds.indices.sorted {
+                candidates[candidateIds[$0]].deliveryRank < candidates[candidateIds[$1]].deliveryRank
+            }
+            let g = groups.count
+            groups.append(Group(
+                sku: sku,
+                lines: members,
+                quantities: quantities,
+                demand: quantities.reduce(0, PlanningMath.add),
+                candidates: candidateIds,
+                available: available,
+                unitPrice: prices,
+                eligible: eligible,
+                isSimple: eligible.allSatisfy { $0 == eligible[0] },
+                branchOrder: branchOrder
+            ))
+            for (slot, c) in candidateIds.enumerated() {
+                memberships[c].append(Membership(group: g, slot: slot, available: available[slot]))
+            }
+            slotOf.append(slots)
+        }
+
+        let problem = PlanningProblem(
+            lines: lines, candidates: candidates, groups: groups, memberships: memberships, slotOf: slotOf
+        )
+
+        // 3. Every line is coverable alone; lines of one sku may still jointly exceed the stock.
+        //    Name every line of each competing cluster (lines linked by shared candidates) that
+        //    cannot be covered as a whole.
+        var competing: [Int] = []
+        for (g, group) in groups.enumerated() {
+            let everything = Array(group.candidates.indices)
+            if problem.coverage(group: g, slots: everything) >= group.demand { continue }
+            for cluster in problem.clusters(group: g) {
+                if problem.coverage(group: g, slots: everything, lineSlots: cluster) < cluster.reduce(0, { PlanningMath.add($0, group.quantities[$1]) }) {
+                    competing.append(contentsOf: cluster.map { lines[group.lines[$0]].index })
+                }
+            }
+        }
+        if !competing.isEmpty {
+            return .infeasible(unservableLineIndexes: Array(Set(competing)).sorted(), candidatesConsidered: considered)
+        }
+        return .problem(problem)
+    }
+
+    private struct PairKey: Hashable {
+        let vendorId: String
+        let location: String
+        init(_ candidate: CandidateLocation) {
+            vendorId = candidate.vendorId
+            location = candidate.location
+        }
+    }
+
+    /// Line slots of a group partitioned into clusters of lines that share candidates
+    /// (connected components of the line–candidate eligibility graph).
+    private func clusters(group g: Int) -> [[Int]] {
+        let group = groups[g]
+        var parent = Array(group.lines.indices)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x {
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            }
+            return x
+        }
+        for slot in group.candidates.indices {
+            var first: Int?
+            for lineSlot in group.lines.indices where group.eligible[lineSlot][slot] {
+                if let root = first {
+                    parent[find(lineSlot)] = find(root)
+                } else {
+                    first = lineSlot
+                }
+            }
+        }
+        var byRoot: [Int: [Int]] = [:]
+        for lineSlot in group.lines.indices { byRoot[find(lineSlot), default: []].append(lineSlot) }
+        return byRoot.values.sorted { $0[0] < $1[0] }
+    }
+
+    // MARK: - Coverage and assignment for one group
+
+    /// Units of the group's lines (all of them, or `lineSlots`) that the candidates in `slots`
+    /// can cover, capped at the demand. Exact (max-flow) for non-simple groups.
+    func coverage(group g: Int, slots: [Int], lineSlots: [Int]? = nil) -> Int {
+        let group = groups[g]
+        if group.isSimple, lineSlots == nil {
+            var stock = 0
+            for slot in slots {
+                stock = PlanningMath.add(stock, group.available[slot])
+                if stock >= group.demand { return group.demand }
+            }
+            return stock
+        }
+        let lineSlots = lineSlots ?? Array(group.lines.indices)
+        let demand = lineSlots.reduce(0) { PlanningMath.add($0, group.quantities[$1]) }
+        var network = FlowNetwork(nodeCount: 2 + lineSlots.count + slots.count)
+        let source = 0
+        let sink = 1
+        for (i, lineSlot) in lineSlots.enumerated() {
+            network.addEdge(from: source, to: 2 + i, capacity: group.quantities[lineSlot])
+            for (j, slot) in slots.enumerated() where group.eligible[lineSlot][slot] {
+                network.addEdge(from: 2 + i, to: 2 + lineSlots.count + j, capacity: group.quantities[lineSlot])
+            }
+        }
+        for (j, slot) in slots.enumerated() {
+            network.addEdge(from: 2 + lineSlots.count + j, to: sink, capacity: group.available[slot])
+        }
+        return network.maxFlow(source: source, sink: sink, limit: demand)
+    }
+
+    struct Allocation {
+        let lineSlot: Int
+        let slot: Int
+        let quantity: Int
+    }
+
+    /// The cheapest way to cover the whole group from the candidates in `slots` (which must be
+    /// able to cover it), preferring, at equal price, earlier-delivery and then smaller
+    /// (vendor, location) candidates. Returns nil when the slots cannot cover the demand.
+    func cheapestAllocation(group g: Int, slots: [Int]) -> (allocations: [Allocation], price: Int64)? {
+        let group = groups[g]
+        if group.isSimple {
+            // Exact: every line accepts every slot, so filling the lines (in line order) from the
+            // cheapest stock first minimises Σ price.
+            let ordered = slots.sorted { a, b in
+                group.unitPrice[a] != group.unitPrice[b]
+                    ? group.unitPrice[a] < group.unitPrice[b]
+                    : candidates[group.candidates[a]].deliveryRank < candidates[group.candidates[b]].deliveryRank
+            }
+            var allocations: [Allocation] = []
+            var price: Int64 = 0
+            var cursor = 0
+            var left = ordered.isEmpty ? 0 : group.available[ordered[0]]
+            for (lineSlot, quantity) in group.quantities.enumerated() {
+                var need = quantity
+                while need > 0 {
+                    guard cursor < ordered.count else { return nil }
+                    if left == 0 {
+                        cursor += 1
+                        if cursor < ordered.count { left = group.available[ordered[cursor]] }
+                        continue
+                    }
+                    let take = min(need, left)
+                    let slot = ordered[cursor]
+                    allocations.append(Allocation(lineSlot: lineSlot, slot: slot, quantity: take))
+                    price = PlanningMath.add(price, PlanningMath.multiply(group.unitPrice[slot], take))
+                    need -= take
+                    left -= take
+                }
+            }
+            return (allocations, price)
+        }
+
+        // Lines with different eligibility: exact min-cost flow, cost (price, delivery rank).
+        let lineCount = group.lines.count
+        var network = FlowNetwork(nodeCount: 2 + lineCount + slots.count)
+        var arcs: [(edge: Int, lineSlot: Int, slot: Int)] = []
+        for lineSlot in 0..<lineCount {
+            network.addEdge(from: 0, to: 2 + lineSlot, capacity: group.quantities[lineSlot])
+            for (j, slot) in slots.enumerated() where group.eligible[lineSlot][slot] {
+                let cost = FlowCost(
+                    price: group.unitPrice[slot],
+                    tie: Int64(candidates[group.candidates[slot]].deliveryRank)
+                )
+                let edge = network.addEdge(from: 2 + lineSlot, to: 2 + lineCount + j, capacity: group.quantities[lineSlot], cost: cost)
+                arcs.append((edge, lineSlot, slot))
+            }
+        }
+        for (j, slot) in slots.enumerated() {
+            network.addEdge(from: 2 + lineCount + j, to: 1, capacity: group.available[slot])
+        }
+        guard network.minCostFlow(source: 0, sink: 1, limit: group.demand) >= group.demand else { return nil }
+        var allocations: [Allocation] = []
+        var price: Int64 = 0
+        for arc in arcs {
+            let quantity = network.flow(onEdge: arc.edge)
+            guard quantity > 0 else { continue }
+            allocations.append(Allocation(lineSlot: arc.lineSlot, slot: arc.slot, quantity: quantity))
+            price = PlanningMath.add(price, PlanningMath.multiply(group.unitPrice[arc.slot], quantity))
+        }
+        return (allocations, price)
+    }
+
+    // MARK: - Whole sets of candidates
+
+    /// Slots per group of the given candidate set.
+    func slotsByGroup(_ set: [Int]) -> [[Int]] {
+        var result = Array(repeating: [Int](), count: groups.count)
+        for c in set {
+            for membership in memberships[c] { result[membership.group].append(membership.slot) }
+        }
+        return result
+    }
+
+    /// Whether the candidate set can cover every unit of every line.
+    func isFeasible(_ set: [Int]) -> Bool {
+        let slots = slotsByGroup(set)
+        for g in groups.indices where coverage(group: g, slots: slots[g]) < groups[g].demand {
+            return false
+        }
+        return true
+    }
+
+    /// Minimum total price of covering everything from the set, or nil when it cannot.
+    func cheapestPrice(_ set: [Int]) -> Int64? {
+        let slots = slotsByGroup(set)
+        var total: Int64 = 0
+        for g in groups.indices {
+            guard let allocation = cheapestAllocation(group: g, slots: slots[g]) else { return nil }
+            total = PlanningMath.add(total, allocation.price)
+        }
+        return total
+    }
+
+    func lastDelivery(_ set: [Int]) -> Double {
+        set.reduce(-Double.infinity) { max($0, candidates[$1].deliveryTime) }
+    }
+}
+
+/// Objective value of a feasible candidate set: steps (2)–(5), compared lexicographically.
+struct PlanScore: Comparable {
+    let shipments: Int
+    let lastDelivery: Double
+    let price: Int64
+    /// Candidate ids, ascending, i.e. the sorted (vendorId, location) pairs.
+    let set: [Int]
+
+    static func < (lhs: PlanScore, rhs: PlanScore) -> Bool {
+        if lhs.shipments != rhs.shipments { return lhs.shipments < rhs.shipments }
+        if lhs.lastDelivery != rhs.lastDelivery { return lhs.lastDelivery < rhs.lastDelivery }
+        if lhs.price != rhs.price { return lhs.price < rhs.price }
+        return lhs.set.lexicographicallyPrecedes(rhs.set)
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+
+/// Chooses which (vendor, location) ships which units of an order (API.md, "Storefront":
+/// routing objective; "Vendor fulfilment": rerouting uses the same planner).
+///
+/// Objective, in strict order:
+/// 1. cover every unit of every line, using only candidates that meet the line's `vendorId`,
+///    `maxUnitPrice` and the order's `deliverBy`, with stock available;
+/// 2. fewest shipments (distinct (vendor, location) pairs used);
+/// 3. earliest last delivery (max `promisedDelivery` over the used shipments);
+/// 4. lowest total price Σ unit price × quantity;
+/// 5. ties: the sorted list of used (vendorId, location) pairs, compared lexicographically.
+///    Within the chosen set, units go to the cheapest stock, then earlier delivery, then the
+///    smaller (vendorId, location).
+///
+/// Algorithm: an exact branch-and-bound search by increasing number of shipments (see
+/// `ExactSearch`), with, for each candidate set, an exact per-sku coverage check and min-price
+/// assignment (greedy fill for skus whose lines share the same eligible candidates, max-flow /
+/// min-cost flow when lines of one sku have different constraints). The search evaluates at most
+/// `exactSearchBudget` candidate sets; beyond that the greedy heuristic of `GreedyCover` is used
+/// (compared with the best set the exact search had found, if any) and the plan is marked
+/// `exact == false`.
+public struct RoutingPlanner: Sendable {
+    /// Default bound on the candidate sets the exact search evaluates.
+    public static let defaultExactSearchBudget = 20_000
+
+    /// Maximum number of candidate sets the exact search evaluates before falling back to the
+    /// heuristic (0 = heuristic only).
+    public var exactSearchBudget: Int
+
+    public init(exactSearchBudget: Int = RoutingPlanner.defaultExactSearchBudget) {
+        self.exactSearchBudget = exactSearchBudget
+    }
+
+    public func plan(_ request: PlanningRequest) -> PlanningResult {
+        let problem: PlanningProblem
+        switch PlanningProblem.compile(request) {
+        case .infeasible(let indexes, _):
+            return .infeasible(unservableLineIndexes: indexes)
+        case .problem(let compiled):
+            problem = compiled
+        }
+        let considered = problem.candidates.count
+        if problem.groups.isEmpty {
+            return .planned(RoutingPlan(
+                shipments: [],
+                candidatesConsidered: considered,
+                reason: "Nothing to route: the order has no units to ship.",
+                exact: true
+            ))
+        }
+
+        var search = ExactSearch(problem: problem, budget: max(0, exactSearchBudget))
+        let chosen: PlanScore
+        let exact: Bool
+        let provenMinimum: Int
+        switch search.run() {
+        case .optimal(let score):
+            chosen = score
+            exact = true
+            provenMinimum = score.shipments
+        case .exhausted(let minimum, let partial):
+            let set = GreedyCover.choose(problem)
+            let greedy = PlanScore(
+                shipments: set.count,
+                lastDelivery: problem.lastDelivery(set),
+                price: problem.cheapestPrice(set) ?? .max,
+                set: set
+            )
+            if let partial, partial < greedy {
+                chosen = partial
+            } else {
+                chosen = greedy
+            }
+            exact = false
+            provenMinimum = minimum
+        }
+
+        let shipments = Self.shipments(for: chosen.set, in: problem)
+        let reason = Self.reason(
+            shipments: shipments,
+            problem: problem,
+            exact: exact,
+            provenMinimum: provenMinimum
+        )
+        return .planned(RoutingPlan(
+            shipments: shipments,
+            candidatesConsidered: considered,
+            reason: reason,
+            exact: exact
+        ))
+    }
+
+    // MARK: - Building the plan
+
+    static func shipments(for set: [Int], in problem: PlanningProblem) -> [PlannedShipment] {
+        let slots = problem.slotsByGroup(set)
+        var linesByCandidate: [Int: [PlannedLine]] = [:]
+        for (g, group) in problem.groups.enumerated() {
+            guard let allocation = problem.cheapestAllocation(group: g, slots: slots[g]) else { continue }
+            for item in allocation.allocations {
+                let c = group.candidates[item.slot]
+                let line = problem.lines[group.lines[item.lineSlot]]
+                var planned = linesByCandidate[c, default: []]
+                if let existing = planned.firstIndex(where: { $0.lineIndex == line.index && $0.sku == line.sku }) {
+                    // Only when the request repeats a line index: keep one entry per order line.
+                    planned[existing].quantity += item.quantity
+                } else {
+                    planned.append(PlannedLine(
+                        lineIndex: line.index,
+                        sku: line.sku,
+                        quantity: item.quantity,
+                        unitPrice: group.unitPrice[item.slot]
+                    ))
+                }
+                linesByCandidate[c] = planned
+            }
+        }
+        return linesByCandidate.keys.sorted().compactMap { c in
+            guard let lines = linesByCandidate[c], !lines.isEmpty else { return nil }
+            let candidate = problem.candidates[c]
+            return PlannedShipment(
+                vendorId: candidate.vendorId,
+                location: candidate.location,
+                promisedDelivery: candidate.promisedDelivery,
+                lines: lines.sorted { ($0.lineIndex, $0.sku) < ($1.lineIndex, $1.sku) }
+            )
+        }
+    }
+
+    // MARK: - Explanation
+
+    /// Line entries listed individually in a split's reason; above this, counts are given.
+    static let maxListedLineEntries = 12
+
+    static func reason(
+        shipments: [PlannedShipment],
+        problem: PlanningProblem,
+        exact: Bool,
+        provenMinimum: Int
+    ) -> String {
+        let considered = problem.candidates.count
+        let pool = considered == 1 ? "1 candidate location" : "\(considered) candidate locations"
+        let lineCount = Set(problem.lines.map(\.index)).count
+        let last = shipments.map(\.promisedDelivery).max().map(PlanningFormat.iso8601) ?? "-"
+
+        if shipments.count == 1 {
+            let shipment = shipments[0]
+            let subject = lineCount == 1 ? "The only line ships" : "All \(lineCount) lines ship together"
+            return "\(subject) from vendor \(shipment.vendorId) at \(shipment.location), "
+                + "the fewest shipments possible (1) among \(pool); delivery by \(last)."
+        }
+
+        var ordered: [Int: Int] = [:]
+        for line in problem.lines { ordered[line.index, default: 0] += line.quantity }
+        let entries = shipments.reduce(0) { $0 + $1.lines.count }
+        let parts = shipments.map { shipment -> String in
+            let what: String
+            if entries <= maxListedLineEntries {
+                what = shipment.lines.map { line in
+                    let total = ordered[line.lineIndex] ?? line.quantity
+                    let units = line.quantity == total
+                        ? "\(line.quantity) \(line.quantity == 1 ? "unit" : "units")"
+                        : "\(line.quantity) of \(total) units"
+                    return "lines[\(line.lineIndex)] (\(line.sku), \(units))"
+                }.joined(separator: ", ")
+            } else {
+                let units = shipment.lines.reduce(0) { $0 + $1.quantity }
+                let count = shipment.lines.count
+                what = "\(count) \(count == 1 ? "line" : "lines") (\(units) \(units == 1 ? "unit" : "units"))"
+            }
+            return "vendor \(shipment.vendorId) at \(shipment.location) (delivery by "
+                + "\(PlanningFormat.iso8601(shipment.promisedDelivery))) takes \(what)"
+        }
+        let why = provenMinimum >= 2 ? " because no single location had every unit" : ""
+        let first = "Split into \(shipments.count) shipments\(why): " + parts.joined(separator: "; ") + "."
+        let second: String
+        if exact || provenMinimum >= shipments.count {
+            second = "\(shipments.count) is the fewest shipments possible among \(pool); last delivery by \(last)."
+        } else {
+            second = "Too many combinations to prove this is the fewest shipments, so a greedy plan over "
+                + "\(pool) was used; last delivery by \(last)."
+        }
+        return first + " " + second
+    }
+}
+
+enum PlanningFormat {
+    /// RFC 3339 / ISO 8601 UTC timestamp with whole seconds, e.g. `2026-12-01T18:00:00Z`.
+    static func iso8601(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        var days = seconds / 86_400
+        var rest = seconds % 86_400
+        if rest < 0 {
+            rest += 86_400
+            days -= 1
+        }
+        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+            + "\(pad(rest / 3_600, 2)):\(pad(rest % 3_600 / 60, 2)):\(pad(rest % 60, 2))Z"
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
