@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "CommerceCore", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .target(name: "VendorRouting", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         .target(name: "Settlement", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "CustomerService", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         .target(
             name: "Webhooks",
             dependencies: ["CommerceCore", "Postgres", "CryptoSupport"],
@@ -55,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "MarketplaceAPI",
             dependencies: [
-                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "Webhooks",
+                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "Webhooks", "CustomerService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,6 +86,7 @@ let package = Package(
                 "MarketplaceAPI", "Postgres", "CryptoSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

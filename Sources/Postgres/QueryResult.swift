@@ -130,6 +130,12 @@ public struct Row: Sendable {
 public struct RowDecodingError: Error, CustomStringConvertible, Sendable {
     public let column: String
     public let reason: String
+
+    public init(column: String, reason: String) {
+        self.column = column
+        self.reason = reason
+    }
+
     public var description: String { "column \(column): \(reason)" }
 }
 

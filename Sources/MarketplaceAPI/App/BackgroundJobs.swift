@@ -1,16 +1,23 @@
 import Logging
 import Postgres
 import ServiceLifecycle
+import VendorRouting
 
 /// Jobs that run beside the HTTP server under the same ServiceGroup, each stopping on
 /// graceful shutdown.
 enum BackgroundJobs {
     static func make(_ services: AppServices) -> [any Service] {
         guard services.config.runBackgroundJobs else { return [] }
-        return [PeriodicJob(name: "idempotency-cleanup", every: .seconds(3600), logger: services.logger) {
-            // Keys are kept at least 24 h as the contract promises; after 48 h they go.
-            try await services.pool.query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'")
-        }]
+        return [
+            PeriodicJob(name: "idempotency-cleanup", every: .seconds(3600), logger: services.logger) {
+                // Keys are kept at least 24 h as the contract promises; after 48 h they go.
+                try await services.pool.query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'")
+            },
+            PeriodicJob(name: "sla-sweep", every: .seconds(Int64(services.config.slaSweepSeconds)), logger: services.logger) {
+                let expired = try await SLASweep.run(services.pool)
+                if expired > 0 { services.logger.info("sla sweep expired suborders", metadata: ["expired": "\(expired)"]) }
+            },
+        ]
     }
 }
 

@@ -37,5 +37,7 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
     CatalogRoutes(services: services).register(routes)
     StockRoutes(services: services).register(routes)
     CommissionRoutes(services: services).register(routes)
+    OrderRoutes(services: services).register(routes)
+    FulfilmentRoutes(services: services).register(routes)
     return (router, table)
 }

@@ -12,7 +12,9 @@
 /// a leaf. Because branching depends only on the (set, excluded) state, the tree for size k is
 /// the tree for size k+1 cut at depth k, which makes "first k with a leaf" the true minimum.
 /// Once a leaf of size k is known, candidates delivering later than it are skipped (adding
-/// one can only make the last delivery later).
+/// one can only make the last delivery later). A pick can complete at most as many sku groups as
+/// it carries, which bounds how many groups the remaining picks can still complete: branches
+/// that cannot reach full coverage within k picks are cut without being evaluated.
 ///
 /// Each node (a set evaluated for coverage) counts against `budget`; when it runs out the search
 /// stops and reports what it proved (sizes below `provenMinimum` are infeasible) and the best
@@ -30,30 +32,84 @@ struct ExactSearch {
     private let budget: Int
     private(set) var nodesEvaluated = 0
 
+    // Flat copies of the problem, so a node touches few, plain arrays (this matters in debug
+    // builds, where every array access retains its buffer).
+    private struct Member {
+        let group: Int
+        let available: Int
+    }
+
+    private struct GroupState {
+        let demand: Int
+        let isSimple: Bool
+        var supply = 0
+        var satisfied = false
+    }
+
+    /// Memberships in simple groups, per candidate: `members[memberStart[c]..<memberStart[c + 1]]`.
+    private let memberStart: [Int]
+    private let members: [Member]
+    /// Memberships in complex groups (lines of one sku with different constraints), likewise.
+    private let complexStart: [Int]
+    private let complexMembers: [Member]
+    /// Number of groups each candidate belongs to.
+    private let memberCount: [Int]
+    private let delivery: [Double]
+    /// Per group: its candidates in branching order (delivery, then (vendor, location)).
+    private let branchCandidates: [[Int]]
+    /// Groups by increasing number of candidates: the order in which a missing group is picked.
+    private let groupOrder: [Int]
+    /// The most groups a single candidate belongs to (bounds how many groups one pick can fix).
+    private let maxMemberships: Int
+
     // Search state.
     private var limit = 0
     private var aborted = false
     private var inSet: [Bool]
     private var excluded: [Bool]
     private var chosen: [Int] = []
-    private var supply: [Int]
-    private var satisfied: [Bool]
+    private var state: [GroupState]
     private var deficientCount = 0
     private var undo: [Bool] = []
     private var best: PlanScore?
-    /// Groups by increasing number of candidates: the order in which a missing group is picked.
-    private let groupOrder: [Int]
+    private var bestLastDelivery = Double.infinity
+    private var excludedStack: [Int] = []
 
     init(problem: PlanningProblem, budget: Int) {
         self.problem = problem
         self.budget = budget
+        let groups = problem.groups
+        state = groups.map { GroupState(demand: $0.demand, isSimple: $0.isSimple) }
+        var start: [Int] = [0]
+        var members: [Member] = []
+        var complexStart: [Int] = [0]
+        var complexMembers: [Member] = []
+        for memberships in problem.memberships {
+            for membership in memberships {
+                // Only `supply >= demand` matters, so clamping keeps the sums small.
+                let available = min(membership.available, problem.demands[membership.group])
+                let member = Member(group: membership.group, available: available)
+                if groups[membership.group].isSimple {
+                    members.append(member)
+                } else {
+                    complexMembers.append(member)
+                }
+            }
+            start.append(members.count)
+            complexStart.append(complexMembers.count)
+        }
+        memberStart = start
+        self.members = members
+        self.complexStart = complexStart
+        self.complexMembers = complexMembers
+        memberCount = problem.memberships.map(\.count)
+        delivery = problem.deliveryTimes
+        branchCandidates = groups.map { group in group.branchOrder.map { group.candidates[$0] } }
+        let sizes = groups.map(\.candidates.count)
+        groupOrder = groups.indices.sorted { (sizes[$0], $0) < (sizes[$1], $1) }
+        maxMemberships = problem.memberships.map(\.count).max() ?? 0
         inSet = Array(repeating: false, count: problem.candidates.count)
         excluded = inSet
-        supply = Array(repeating: 0, count: problem.groups.count)
-        satisfied = Array(repeating: false, count: problem.groups.count)
-        groupOrder = problem.groups.indices.sorted {
-            (problem.groups[$0].candidates.count, $0) < (problem.groups[$1].candidates.count, $1)
-        }
     }
 
     mutating func run() -> Outcome {
@@ -64,11 +120,12 @@ struct ExactSearch {
         for size in 1...max(1, problem.candidates.count) {
             limit = size
             for g in 0..<groupCount {
-                supply[g] = 0
-                satisfied[g] = problem.groups[g].demand <= 0
+                state[g].supply = 0
+                state[g].satisfied = state[g].demand <= 0
             }
-            deficientCount = satisfied.lazy.filter { !$0 }.count
+            deficientCount = state.lazy.filter { !$0.satisfied }.count
             best = nil
+            bestLastDelivery = .infinity
             expand(depth: 0)
             if aborted { return .exhausted(provenMinimum: size, best: best) }
             if let best { return .optimal(best) }
@@ -79,22 +136,24 @@ struct ExactSearch {
 
     /// Called with a set that does not cover everything yet.
     private mutating func expand(depth: Int) {
-        guard depth < limit else { return }
+        let picksLeft = limit - depth
+        guard picksLeft > 0 else { return }
+        // A pick fixes at most as many groups as it belongs to: prune when even the best
+        // candidates could not fix every missing group in the picks left.
+        if deficientCount > picksLeft * maxMemberships { return }
+        // The next pick must fix at least this many groups (it has to belong to them).
+        let mustFix = deficientCount - (picksLeft - 1) * maxMemberships
         var g = -1
-        for candidateGroup in groupOrder where !satisfied[candidateGroup] {
+        for candidateGroup in groupOrder where !state[candidateGroup].satisfied {
             g = candidateGroup
             break
         }
         guard g >= 0 else { return }
-        let group = problem.groups[g]
-        let lastPick = depth + 1 == limit
-        var excludedHere: [Int] = []
-        for slot in group.branchOrder {
-            let c = group.candidates[slot]
+        let excludedMark = excludedStack.count
+        for c in branchCandidates[g] {
             if inSet[c] || excluded[c] { continue }
-            if let best, problem.candidates[c].deliveryTime > best.lastDelivery { continue }
-            // The last pick must at least touch every group still missing.
-            if lastPick, problem.memberships[c].count < deficientCount { continue }
+            if delivery[c] > bestLastDelivery { continue }
+            if memberCount[c] < mustFix { continue }
             if nodesEvaluated >= budget {
                 aborted = true
                 break
@@ -109,49 +168,82 @@ struct ExactSearch {
             remove(c)
             if aborted { break }
             excluded[c] = true
-            excludedHere.append(c)
+            excludedStack.append(c)
         }
-        for c in excludedHere { excluded[c] = false }
+        while excludedStack.count > excludedMark { excluded[excludedStack.removeLast()] = false }
     }
 
     private mutating func add(_ c: Int) {
         inSet[c] = true
         chosen.append(c)
-        for membership in problem.memberships[c] {
-            let g = membership.group
-            let group = problem.groups[g]
-            supply[g] = PlanningMath.add(supply[g], membership.available)
-            if group.isSimple {
-                if !satisfied[g], supply[g] >= group.demand {
-                    satisfied[g] = true
-                    deficientCount -= 1
+        // Simple groups: plain sums, on raw buffers (no per-access reference counting in debug).
+        let lower = memberStart[c]
+        let upper = memberStart[c + 1]
+        let members = self.members
+        var fixed = 0
+        members.withUnsafeBufferPointer { memberBuffer in
+            state.withUnsafeMutableBufferPointer { states in
+                var m = lower
+                while m < upper {
+                    let member = memberBuffer[m]
+                    let g = member.group
+                    states[g].supply += member.available
+                    if !states[g].satisfied, states[g].supply >= states[g].demand {
+                        states[g].satisfied = true
+                        fixed += 1
+                    }
+                    m += 1
                 }
-            } else {
-                undo.append(satisfied[g])
-                if !satisfied[g], supply[g] >= group.demand, coversComplexGroup(g) {
-                    satisfied[g] = true
-                    deficientCount -= 1
-                }
+            }
+        }
+        deficientCount -= fixed
+        // Complex groups: max-flow check when the stock could suffice.
+        for m in complexStart[c]..<complexStart[c + 1] {
+            let member = complexMembers[m]
+            let g = member.group
+            state[g].supply += member.available
+            let group = state[g]
+            undo.append(group.satisfied)
+            if !group.satisfied, group.supply >= group.demand, coversComplexGroup(g) {
+                state[g].satisfied = true
+                deficientCount -= 1
             }
         }
     }
 
     private mutating func remove(_ c: Int) {
-        for membership in problem.memberships[c].reversed() {
-            let g = membership.group
-            let group = problem.groups[g]
-            supply[g] -= membership.available
-            let was: Bool
-            if group.isSimple {
-                was = supply[g] >= group.demand
-            } else {
-                was = undo.removeLast()
-            }
-            if satisfied[g], !was {
-                satisfied[g] = false
+        var m = complexStart[c + 1] - 1
+        let first = complexStart[c]
+        while m >= first {
+            let member = complexMembers[m]
+            let g = member.group
+            state[g].supply -= member.available
+            if !undo.removeLast(), state[g].satisfied {
+                state[g].satisfied = false
                 deficientCount += 1
             }
+            m -= 1
         }
+        let lower = memberStart[c]
+        let upper = memberStart[c + 1]
+        let members = self.members
+        var broken = 0
+        members.withUnsafeBufferPointer { memberBuffer in
+            state.withUnsafeMutableBufferPointer { states in
+                var m = lower
+                while m < upper {
+                    let member = memberBuffer[m]
+                    let g = member.group
+                    states[g].supply -= member.available
+                    if states[g].satisfied, states[g].supply < states[g].demand {
+                        states[g].satisfied = false
+                        broken += 1
+                    }
+                    m += 1
+                }
+            }
+        }
+        deficientCount += broken
         chosen.removeLast()
         inSet[c] = false
     }
@@ -160,14 +252,17 @@ struct ExactSearch {
         let slotOf = problem.slotOf[g]
         var slots: [Int] = []
         for c in chosen where slotOf[c] >= 0 { slots.append(slotOf[c]) }
-        return problem.coverage(group: g, slots: slots) >= problem.groups[g].demand
+        return problem.covers(group: g, slots: slots)
     }
 
     private mutating func scoreLeaf() {
         let last = problem.lastDelivery(chosen)
-        if let best, last > best.lastDelivery { return }
+        if last > bestLastDelivery { return }
         guard let price = problem.cheapestPrice(chosen) else { return }
         let score = PlanScore(shipments: chosen.count, lastDelivery: last, price: price, set: chosen.sorted())
-        if best == nil || score < best! { best = score }
+        if best == nil || score < best! {
+            best = score
+            bestLastDelivery = last
+        }
     }
 }

@@ -19,7 +19,9 @@ enum GreedyCover {
         var chosen: [Int] = []
         var slots = Array(repeating: [Int](), count: groups.count)
         var covered = Array(repeating: 0, count: groups.count)
-        var missing = groups.indices.filter { covered[$0] < groups[$0].demand }.count
+        let demands = problem.demands
+        let deliveryTimes = problem.deliveryTimes
+        var missing = groups.count
 
         while missing > 0 {
             var pick = -1
@@ -31,8 +33,8 @@ enum GreedyCover {
                 var price: Int64 = 0
                 for membership in problem.memberships[c] {
                     let g = membership.group
+                    guard covered[g] < demands[g] else { continue }
                     let group = groups[g]
-                    guard covered[g] < group.demand else { continue }
                     let more: Int
                     if group.isSimple {
                         more = min(group.demand - covered[g], membership.available)
@@ -44,7 +46,7 @@ enum GreedyCover {
                     price = PlanningMath.add(price, PlanningMath.multiply(group.unitPrice[membership.slot], more))
                 }
                 guard gain > 0 else { continue }
-                let delivery = problem.candidates[c].deliveryTime
+                let delivery = deliveryTimes[c]
                 let better: Bool
                 if pick < 0 || gain != pickGain {
                     better = pick < 0 || gain > pickGain
@@ -61,22 +63,27 @@ enum GreedyCover {
                     pickPrice = price
                 }
             }
-            guard pick >= 0 else { break }  // Cannot happen for a feasible pool.
+            guard pick >= 0 else {
+                // Cannot happen for a feasible pool; fall back to every candidate and let the
+                // redundancy pass trim the set.
+                chosen = Array(problem.candidates.indices)
+                break
+            }
             inSet[pick] = true
             chosen.append(pick)
             for membership in problem.memberships[pick] {
                 let g = membership.group
                 slots[g].append(membership.slot)
-                guard covered[g] < groups[g].demand else { continue }
+                guard covered[g] < demands[g] else { continue }
                 covered[g] = problem.coverage(group: g, slots: slots[g])
-                if covered[g] >= groups[g].demand { missing -= 1 }
+                if covered[g] >= demands[g] { missing -= 1 }
             }
         }
 
         // Redundancy pass.
         let dropOrder = chosen.sorted {
-            let a = problem.candidates[$0].deliveryTime
-            let b = problem.candidates[$1].deliveryTime
+            let a = deliveryTimes[$0]
+            let b = deliveryTimes[$1]
             return a != b ? a > b : $0 > $1
         }
         var kept = Set(chosen)

@@ -41,6 +41,8 @@ struct PlanningProblem {
         /// `eligible[lineSlot][candidateSlot]`.
         let eligible: [[Bool]]
         let isSimple: Bool
+        /// Parallel to `candidates`: the candidates' delivery ranks.
+        let deliveryRank: [Int]
         /// Candidate slots ordered by (delivery, id): the order the exact search branches in.
         let branchOrder: [Int]
     }
@@ -58,6 +60,10 @@ struct PlanningProblem {
     let memberships: [[Membership]]
     /// `slotOf[group][candidate]`: the candidate's slot in the group, or -1.
     let slotOf: [[Int]]
+    /// Per candidate (plain arrays: cheap to read in hot loops).
+    let deliveryTimes: [Double]
+    /// Per group.
+    let demands: [Int]
 
     enum Compiled {
         case problem(PlanningProblem)
@@ -73,30 +79,41 @@ struct PlanningProblem {
         for candidate in request.candidates where seen.insert(PairKey(candidate)).inserted {
             all.append(candidate)
         }
-        all.sort { ($0.vendorId, $0.location) < ($1.vendorId, $1.location) }
+        all.sort { $0.vendorId != $1.vendorId ? $0.vendorId < $1.vendorId : $0.location < $1.location }
 
         let requestLines = request.lines.filter { $0.quantity > 0 }
+        var linesBySku: [String: [Int]] = [:]
+        for (l, line) in requestLines.enumerated() { linesBySku[line.sku, default: []].append(l) }
 
-        // Eligibility of each line, in indexes of `all`.
-        var eligibleByLine: [[Int]] = []
+        // Eligibility of each line: (index in `all`, offer), ascending by candidate.
+        var eligibleByLine = Array(repeating: [EligibleOffer](), count: requestLines.count)
         var relevant = Array(repeating: false, count: all.count)
-        for line in requestLines {
-            var eligible: [Int] = []
-            for (c, candidate) in all.enumerated() {
-                guard let offer = candidate.offers[line.sku], offer.available > 0 else { continue }
+        func consider(_ c: Int, _ candidate: CandidateLocation, _ offer: CandidateOffer, _ lineIds: [Int]) {
+            for l in lineIds {
+                let line = requestLines[l]
                 if let vendor = line.vendorId, vendor != candidate.vendorId { continue }
                 if let max = line.maxUnitPrice, offer.unitPrice > max { continue }
-                if let deadline = request.deliverBy, candidate.promisedDelivery > deadline { continue }
-                eligible.append(c)
+                eligibleByLine[l].append(EligibleOffer(candidate: c, offer: offer))
                 relevant[c] = true
             }
-            eligibleByLine.append(eligible)
+        }
+        for (c, candidate) in all.enumerated() {
+            if let deadline = request.deliverBy, candidate.promisedDelivery > deadline { continue }
+            // Walk whichever is smaller: the location's offers or the order's skus.
+            if candidate.offers.count <= linesBySku.count {
+                for (sku, offer) in candidate.offers where offer.available > 0 {
+                    if let lineIds = linesBySku[sku] { consider(c, candidate, offer, lineIds) }
+                }
+            } else {
+                for (sku, lineIds) in linesBySku {
+                    if let offer = candidate.offers[sku], offer.available > 0 { consider(c, candidate, offer, lineIds) }
+                }
+            }
         }
 
         // Keep only relevant candidates; renumber.
         var localId = Array(repeating: -1, count: all.count)
         var candidates: [Candidate] = []
-        var offersById: [[String: CandidateOffer]] = []
         for (c, candidate) in all.enumerated() where relevant[c] {
             localId[c] = candidates.count
             candidates.append(Candidate(
@@ -106,22 +123,23 @@ struct PlanningProblem {
                 deliveryTime: candidate.promisedDelivery.timeIntervalSinceReferenceDate,
                 deliveryRank: 0
             ))
-            offersById.append(candidate.offers)
         }
+        let deliveryTimes = candidates.map(\.deliveryTime)
         let byDelivery = candidates.indices.sorted {
-            candidates[$0].deliveryTime != candidates[$1].deliveryTime
-                ? candidates[$0].deliveryTime < candidates[$1].deliveryTime : $0 < $1
+            deliveryTimes[$0] != deliveryTimes[$1] ? deliveryTimes[$0] < deliveryTimes[$1] : $0 < $1
         }
-        for (rank, c) in byDelivery.enumerated() { candidates[c].deliveryRank = rank }
+        var deliveryRanks = Array(repeating: 0, count: candidates.count)
+        for (rank, c) in byDelivery.enumerated() {
+            candidates[c].deliveryRank = rank
+            deliveryRanks[c] = rank
+        }
         let considered = candidates.count
-        eligibleByLine = eligibleByLine.map { $0.map { localId[$0] } }
+        eligibleByLine = eligibleByLine.map { $0.map { EligibleOffer(candidate: localId[$0.candidate], offer: $0.offer) } }
 
         // 1. A line that alone cannot be covered by its eligible candidates is unservable.
         var unservable: [Int] = []
         for (l, line) in requestLines.enumerated() {
-            let stock = eligibleByLine[l].reduce(0) {
-                PlanningMath.add($0, offersById[$1][line.sku]?.available ?? 0)
-            }
+            let stock = eligibleByLine[l].reduce(0) { PlanningMath.add($0, $1.offer.available) }
             if stock < line.quantity { unservable.append(line.index) }
         }
         if !unservable.isEmpty {
@@ -130,7 +148,10 @@ struct PlanningProblem {
 
         // 2. Group lines by sku (groups ordered by their first line).
         let lines = requestLines.map { Line(index: $0.index, sku: $0.sku, quantity: $0.quantity) }
-        let lineOrder = lines.indices.sorted { (lines[$0].index, $0) < (lines[$1].index, $1) }
+        let lineIndexes = lines.map(\.index)
+        let lineOrder = lines.indices.sorted {
+            lineIndexes[$0] != lineIndexes[$1] ? lineIndexes[$0] < lineIndexes[$1] : $0 < $1
+        }
         var groupOfSku: [String: Int] = [:]
         var groupLines: [[Int]] = []
         for l in lineOrder {
@@ -147,20 +168,34 @@ struct PlanningProblem {
         var slotOf: [[Int]] = []
         for members in groupLines {
             let sku = lines[members[0]].sku
-            let candidateIds = Array(Set(members.flatMap { eligibleByLine[$0] })).sorted()
+            // The group's candidates, ascending (each line's list already is).
+            var offers = eligibleByLine[members[0]]
+            if members.count > 1 {
+                var seenCandidate = Array(repeating: false, count: candidates.count)
+                var union: [EligibleOffer] = []
+                for l in members {
+                    for entry in eligibleByLine[l] where !seenCandidate[entry.candidate] {
+                        seenCandidate[entry.candidate] = true
+                        union.append(entry)
+                    }
+                }
+                offers = union.sorted { $0.candidate < $1.candidate }
+            }
+            let candidateIds = offers.map(\.candidate)
             var slots = Array(repeating: -1, count: candidates.count)
             for (slot, c) in candidateIds.enumerated() { slots[c] = slot }
             let eligible: [[Bool]] = members.map { l in
                 var row = Array(repeating: false, count: candidateIds.count)
-                for c in eligibleByLine[l] { row[slots[c]] = true }
+                for entry in eligibleByLine[l] { row[slots[entry.candidate]] = true }
                 return row
             }
-            let available = candidateIds.map { offersById[$0][sku]?.available ?? 0 }
-            let prices = candidateIds.map { offersById[$0][sku]?.unitPrice ?? 0 }
+            let available = offers.map(\.offer.available)
+            let prices = offers.map(\.offer.unitPrice)
             let quantities = members.map { lines[$0].quantity }
-            let branchOrder = candidateIds.indices.sorted {
-                candidates[candidateIds[$0]].deliveryRank < candidates[candidateIds[$1]].deliveryRank
-            }
+            let ranks = candidateIds.map { deliveryRanks[$0] }
+            var branchOrder: [Int] = []
+            branchOrder.reserveCapacity(candidateIds.count)
+            for c in byDelivery where slots[c] >= 0 { branchOrder.append(slots[c]) }
             let g = groups.count
             groups.append(Group(
                 sku: sku,
@@ -172,6 +207,7 @@ struct PlanningProblem {
                 unitPrice: prices,
                 eligible: eligible,
                 isSimple: eligible.allSatisfy { $0 == eligible[0] },
+                deliveryRank: ranks,
                 branchOrder: branchOrder
             ))
             for (slot, c) in candidateIds.enumerated() {
@@ -181,7 +217,8 @@ struct PlanningProblem {
         }
 
         let problem = PlanningProblem(
-            lines: lines, candidates: candidates, groups: groups, memberships: memberships, slotOf: slotOf
+            lines: lines, candidates: candidates, groups: groups, memberships: memberships, slotOf: slotOf,
+            deliveryTimes: deliveryTimes, demands: groups.map(\.demand)
         )
 
         // 3. Every line is coverable alone; lines of one sku may still jointly exceed the stock.
@@ -189,6 +226,7 @@ struct PlanningProblem {
         //    cannot be covered as a whole.
         var competing: [Int] = []
         for (g, group) in groups.enumerated() {
+            if group.isSimple, group.available.reduce(0, PlanningMath.add) >= group.demand { continue }
             let everything = Array(group.candidates.indices)
             if problem.coverage(group: g, slots: everything) >= group.demand { continue }
             for cluster in problem.clusters(group: g) {
@@ -201,6 +239,11 @@ struct PlanningProblem {
             return .infeasible(unservableLineIndexes: Array(Set(competing)).sorted(), candidatesConsidered: considered)
         }
         return .problem(problem)
+    }
+
+    private struct EligibleOffer {
+        let candidate: Int
+        let offer: CandidateOffer
     }
 
     private struct PairKey: Hashable {
@@ -271,6 +314,43 @@ struct PlanningProblem {
         return network.maxFlow(source: source, sink: sink, limit: demand)
     }
 
+    /// Whether the candidates in `slots` can cover the whole group. Same answer as
+    /// `coverage(...) >= demand`, with cheap checks first: total and per-line stock (necessary),
+    /// then a greedy fill, most constrained line first (sufficient); max-flow only when both
+    /// are inconclusive.
+    func covers(group g: Int, slots: [Int]) -> Bool {
+        let group = groups[g]
+        var total = 0
+        for slot in slots { total = PlanningMath.add(total, group.available[slot]) }
+        if total < group.demand { return false }
+        if group.isSimple { return true }
+        var options = Array(repeating: 0, count: group.lines.count)
+        for (lineSlot, quantity) in group.quantities.enumerated() {
+            var stock = 0
+            for slot in slots where group.eligible[lineSlot][slot] {
+                stock = PlanningMath.add(stock, group.available[slot])
+                options[lineSlot] += 1
+            }
+            if stock < quantity { return false }
+        }
+        var left = slots.map { group.available[$0] }
+        let order = group.lines.indices.sorted { options[$0] != options[$1] ? options[$0] < options[$1] : $0 < $1 }
+        var greedyCovers = true
+        for lineSlot in order {
+            var need = group.quantities[lineSlot]
+            for (j, slot) in slots.enumerated() where need > 0 && left[j] > 0 && group.eligible[lineSlot][slot] {
+                let take = min(need, left[j])
+                need -= take
+                left[j] -= take
+            }
+            if need > 0 {
+                greedyCovers = false
+                break
+            }
+        }
+        return greedyCovers || coverage(group: g, slots: slots) >= group.demand
+    }
+
     struct Allocation {
         let lineSlot: Int
         let slot: Int
@@ -288,7 +368,7 @@ struct PlanningProblem {
             let ordered = slots.sorted { a, b in
                 group.unitPrice[a] != group.unitPrice[b]
                     ? group.unitPrice[a] < group.unitPrice[b]
-                    : candidates[group.candidates[a]].deliveryRank < candidates[group.candidates[b]].deliveryRank
+                    : group.deliveryRank[a] < group.deliveryRank[b]
             }
             var allocations: [Allocation] = []
             var price: Int64 = 0
@@ -323,7 +403,7 @@ struct PlanningProblem {
             for (j, slot) in slots.enumerated() where group.eligible[lineSlot][slot] {
                 let cost = FlowCost(
                     price: group.unitPrice[slot],
-                    tie: Int64(candidates[group.candidates[slot]].deliveryRank)
+                    tie: Int64(group.deliveryRank[slot])
                 )
                 let edge = network.addEdge(from: 2 + lineSlot, to: 2 + lineCount + j, capacity: group.quantities[lineSlot], cost: cost)
                 arcs.append((edge, lineSlot, slot))
@@ -358,7 +438,7 @@ struct PlanningProblem {
     /// Whether the candidate set can cover every unit of every line.
     func isFeasible(_ set: [Int]) -> Bool {
         let slots = slotsByGroup(set)
-        for g in groups.indices where coverage(group: g, slots: slots[g]) < groups[g].demand {
+        for g in groups.indices where !covers(group: g, slots: slots[g]) {
             return false
         }
         return true
@@ -376,7 +456,7 @@ struct PlanningProblem {
     }
 
     func lastDelivery(_ set: [Int]) -> Double {
-        set.reduce(-Double.infinity) { max($0, candidates[$1].deliveryTime) }
+        set.reduce(-Double.infinity) { max($0, deliveryTimes[$1]) }
     }
 }
 

@@ -22,7 +22,7 @@ import Foundation
 /// `exact == false`.
 public struct RoutingPlanner: Sendable {
     /// Default bound on the candidate sets the exact search evaluates.
-    public static let defaultExactSearchBudget = 20_000
+    public static let defaultExactSearchBudget = 10_000
 
     /// Maximum number of candidate sets the exact search evaluates before falling back to the
     /// heuristic (0 = heuristic only).
@@ -172,7 +172,7 @@ public struct RoutingPlanner: Sendable {
             return "vendor \(shipment.vendorId) at \(shipment.location) (delivery by "
                 + "\(PlanningFormat.iso8601(shipment.promisedDelivery))) takes \(what)"
         }
-        let why = provenMinimum >= 2 ? " because no single location had every unit" : ""
+        let why = provenMinimum >= 2 ? " because no single location could serve every unit" : ""
         let first = "Split into \(shipments.count) shipments\(why): " + parts.joined(separator: "; ") + "."
         let second: String
         if exact || provenMinimum >= shipments.count {

@@ -1,0 +1,40 @@
+import Foundation
+import Postgres
+
+/// Writes webhook events into the transactional outbox, inside the caller's transaction, so an
+/// event exists exactly when the change that caused it committed. The Webhooks module reads
+/// and delivers them.
+public enum Outbox {
+    public struct Event: Sendable {
+        public let vendorId: String
+        public let type: String
+        public let data: JSONValue
+
+        public init(vendorId: String, type: String, data: JSONValue) {
+            self.vendorId = vendorId
+            self.type = type
+            self.data = data
+        }
+    }
+
+    public static func enqueue(_ tx: Transaction, _ events: [Event], now: Date = Date()) async throws {
+        guard !events.isEmpty else { return }
+        var ids: [String] = []
+        var vendors: [String] = []
+        var types: [String] = []
+        var payloads: [String] = []
+        let timestamp = RFC3339.format(now)
+        for event in events {
+            ids.append(Identifier.make("msg"))
+            vendors.append(event.vendorId)
+            types.append(event.type)
+            payloads.append(
+                JSONWriter.string(["type": .string(event.type), "timestamp": .string(timestamp), "data": event.data]))
+        }
+        try await tx.query(
+            """
+            INSERT INTO outbox_events (id, vendor_id, type, payload)
+            SELECT i, v, t, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(i, v, t, p)
+            """, [ids, vendors, types, payloads])
+    }
+}

@@ -1,0 +1,96 @@
+import CommerceCore
+import Foundation
+import Hummingbird
+import Postgres
+import VendorRouting
+
+/// Vendor fulfilment: the change feed, suborder actions and the SLA sweep.
+struct FulfilmentRoutes: Sendable {
+    let services: AppServices
+
+    func register(_ routes: Routes) {
+        routes.get("/v1/vendors/{vendor_id}/suborders") { request, context in
+            let vendorId = try context.path("vendor_id")
+            try context.requireVendor(vendorId, or: .operator)
+            let limit = try request.pageRequest().limit  // validates limit; the cursor is the feed's own
+            var errors: [FieldError] = []
+            var cursor = (xid: "0", seq: Int64(0))
+            if let after = request.queryValue("after"), !after.isEmpty {
+                if let key = PageCursor.decode(after), key.count == 2, UInt64(key[0]) != nil, let seq = Int64(key[1]) {
+                    cursor = (key[0], seq)
+                } else {
+                    errors.append(FieldError("after", "is not a cursor this feed returned"))
+                }
+            }
+            var status: SuborderStatus?
+            if let text = request.queryValue("status"), !text.isEmpty {
+                status = SuborderStatus(rawValue: text)
+                if status == nil {
+                    errors.append(
+                        FieldError("status", "must be one of \(SuborderStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+                }
+            }
+            guard errors.isEmpty else { throw DomainError.validation(errors) }
+            try await CatalogStore.requireVendor(services.pool, id: vendorId)
+            let rows = try await OrderStore.feed(services.pool, vendorId: vendorId, after: cursor, status: status, limit: limit)
+            let next = rows.last.map { [$0.xid, String($0.seq)] } ?? [cursor.xid, String(cursor.seq)]
+            return .json(["data": .array(rows.map { $0.0.json }), "next_cursor": .string(PageCursor.encode(next))])
+        }
+
+        routes.get("/v1/suborders/{id}") { _, context in
+            let principal = try context.require(.vendor, .operator, .channel)
+            let id = try context.path("id")
+            guard let suborder = try await OrderStore.suborder(services.pool, id: id),
+                principal.role != .vendor || suborder.vendorId == principal.vendorId
+            else { throw DomainError.notFound("Suborder \(id)") }
+            return .json(suborder.json)
+        }
+
+        action("accept", .accept, routes) { _ in ActionDetails() }
+        action("reject", .reject, routes) { body in
+            var f = Fields(body ?? .null)
+            let reason = f.string("reason", maxLength: 1000)
+            try f.check()
+            return ActionDetails(reason: reason)
+        }
+        action("ship", .ship, routes) { body in
+            var f = Fields(body ?? .null)
+            let carrier = f.string("carrier", maxLength: 100)
+            let tracking = f.string("tracking_number", maxLength: 200)
+            try f.check()
+            return ActionDetails(carrier: carrier, trackingNumber: tracking)
+        }
+        action("deliver", .deliver, routes) { _ in ActionDetails() }
+        action("cancel", .cancel, routes) { body in
+            var f = Fields(body ?? .null)
+            let reason = f.string("reason", maxLength: 1000)
+            try f.check()
+            return ActionDetails(reason: reason)
+        }
+
+        routes.post("/v1/jobs/sla-sweep") { _, context in
+            try context.require(.operator)
+            let expired = try await SLASweep.run(services.pool)
+            return .json(["expired": .int(Int64(expired))])
+        }
+    }
+
+    /// `POST /v1/suborders/{id}/<name>`: the owning vendor or an operator.
+    private func action(
+        _ name: String, _ action: SuborderAction, _ routes: Routes,
+        details: @escaping @Sendable (JSONValue?) throws -> ActionDetails
+    ) {
+        routes.post("/v1/suborders/{id}/\(name)") { request, context in
+            let principal = try context.require(.vendor, .operator)
+            let id = try context.path("id")
+            let body = try await request.optionalJSONBody(context: context)
+            let parsed = try details(body?.value)
+            let scope = principal.role == .vendor ? principal.vendorId : nil
+            return try await services.commands.run(request, context, body: body) { tx in
+                let suborder = try await SuborderLifecycle.perform(
+                    tx, suborderId: id, action: action, details: parsed, vendorScope: scope)
+                return CommandResult(.ok, suborder.json)
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import CommerceCore
+import Foundation
+import Postgres
+
+public struct RequestedLine: Sendable {
+    public let sku: String
+    public let quantity: Int
+    public let vendorId: String?
+    public let maxUnitPrice: Int64?
+
+    public init(sku: String, quantity: Int, vendorId: String?, maxUnitPrice: Int64?) {
+        self.sku = sku
+        self.quantity = quantity
+        self.vendorId = vendorId
+        self.maxUnitPrice = maxUnitPrice
+    }
+}
+
+public struct OrderRequest: Sendable {
+    public let channel: String
+    public let customerId: String
+    public let customerEmail: String?
+    public let currency: String
+    public let fulfillment: Fulfillment
+    public let deliverBy: Date?
+    public let lines: [RequestedLine]
+
+    public init(
+        channel: String, customerId: String, customerEmail: String?, currency: String, fulfillment: Fulfillment,
+        deliverBy: Date?, lines: [RequestedLine]
+    ) {
+        self.channel = channel
+        self.customerId = customerId
+        self.customerEmail = customerEmail
+        self.currency = currency
+        self.fulfillment = fulfillment
+        self.deliverBy = deliverBy
+        self.lines = lines
+    }
+}
+
+/// Places orders: plan against current stock, reserve every unit, write the order, its
+/// suborders and their events, all in the caller's transaction.
+public enum OrderPlacement {
+    static let maxAttempts = 5
+
+    public static func place(_ tx: Transaction, _ request: OrderRequest, now: Date = Date()) async throws -> Order {
+        try await checkReferences(tx, request)
+        let planningLines = request.lines.enumerated().map { i, line in
+            PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
+        }
+        let orderId = Identifier.make("ord")
+        let orderLines = request.lines.enumerated().map { i, line in
+            OrderLine(
+                id: Identifier.make("oln"), position: i, sku: line.sku, quantity: line.quantity, cancelledQuantity: 0,
+                vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
+        }
+        let routed = try await Routing.planAndReserve(
+            tx, lines: planningLines, currency: request.currency, fulfillment: request.fulfillment,
+            deliverBy: request.deliverBy, excluding: [], now: now)
+        guard case .routed(let plan, let windows) = routed else {
+            if case .unservable(let indexes) = routed {
+                throw DomainError(
+                    .insufficientStock, "The order cannot be routed as a whole; nothing was reserved.",
+                    errors: indexes.map {
+                        FieldError(
+                            "lines[\($0)]",
+                            "not enough stock for \(request.lines[$0].quantity) × \(request.lines[$0].sku) within the order's constraints")
+                    })
+            }
+            throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
+        }
+        let suborders = Routing.suborders(
+            from: plan, orderId: orderId, currency: request.currency, orderLineIds: orderLines.map(\.id),
+            windows: windows, replaces: nil, now: now)
+        var order = Order(
+            id: orderId, channel: request.channel, customerId: request.customerId, customerEmail: request.customerEmail,
+            status: .open, currency: request.currency, fulfillment: request.fulfillment, deliverBy: request.deliverBy,
+            lines: orderLines, suborders: suborders, createdAt: now)
+        try await OrderStore.insertOrder(tx, order, lines: orderLines)
+        try await OrderStore.insertSuborders(tx, suborders)
+        try await Outbox.enqueue(
+            tx, suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.json) }, now: now)
+        order.status = .open
+        return order
+    }
+
+    /// Unknown skus, vendors or pickup locations in the body are the client's mistake: 422.
+    static func checkReferences(_ tx: Transaction, _ request: OrderRequest) async throws {
+        let skus = Array(Set(request.lines.map(\.sku)))
+        let vendors = Array(Set(request.lines.compactMap(\.vendorId)))
+        var pickupVendor: String?
+        var pickupLocation: String?
+        if case .pickup(let vendorId, let location) = request.fulfillment {
+            pickupVendor = vendorId
+            pickupLocation = location
+        }
+        let result = try await tx.query(
+            """
+            SELECT (SELECT coalesce(array_agg(sku), '{}') FROM products WHERE sku = ANY($1)) AS skus,
+                   (SELECT coalesce(array_agg(id), '{}') FROM vendors WHERE id = ANY($2)) AS vendors,
+                   (SELECT pickup FROM locations WHERE vendor_id = $3 AND code = $4) AS pickup
+            """, [skus, vendors, pickupVendor, pickupLocation])
+        guard let row = result.first else { return }
+        let knownSkus = Set(try row.stringArray("skus"))
+        let knownVendors = Set(try row.stringArray("vendors"))
+        var errors: [FieldError] = []
+        for (i, line) in request.lines.enumerated() {
+            if !knownSkus.contains(line.sku) { errors.append(FieldError("lines[\(i)].sku", "unknown sku '\(line.sku)'")) }
+            if let vendorId = line.vendorId, !knownVendors.contains(vendorId) {
+                errors.append(FieldError("lines[\(i)].vendor_id", "no vendor '\(vendorId)'"))
+            }
+        }
+        if pickupVendor != nil {
+            if try row.isNull("pickup") {
+                errors.append(FieldError("fulfillment.location", "no location '\(pickupLocation!)' for vendor '\(pickupVendor!)'"))
+            } else if !(try row.bool("pickup")) {
+                errors.append(FieldError("fulfillment.location", "location '\(pickupLocation!)' does not offer pickup"))
+            }
+        }
+        guard errors.isEmpty else { throw DomainError.validation(errors) }
+    }
+}

@@ -1,0 +1,283 @@
+import CommerceCore
+import Foundation
+import Postgres
+
+/// SQL for orders, suborders and their lines. Every write takes the caller's transaction.
+public enum OrderStore {
+    /// Suborder columns plus its lines as a JSON array, so one round trip loads a suborder whole.
+    static let suborderSelect = """
+        SELECT s.id, s.order_id, s.vendor_id, s.location, s.status, s.currency, s.accept_by, s.ship_by,
+               s.promised_delivery, s.routing_reason, s.candidates_considered, s.replaces, s.replaced_by,
+               s.carrier, s.tracking_number, s.reason, s.delivered_at, s.created_at, s.updated_at,
+               s.feed_xid::text AS feed_xid, s.feed_seq,
+               (SELECT coalesce(json_agg(json_build_object('id', l.id, 'order_line_id', l.order_line_id, 'sku', l.sku,
+                                                           'quantity', l.quantity, 'unit_price', l.unit_price)
+                                         ORDER BY l.position), '[]')
+                FROM suborder_lines l WHERE l.suborder_id = s.id) AS lines
+        FROM suborders s
+        """
+
+    static func decodeSuborder(_ row: Row) throws -> Suborder {
+        guard let status = SuborderStatus(rawValue: try row.string("status")) else {
+            throw RowDecodingError(column: "status", reason: "unknown suborder status")
+        }
+        let linesJSON = try JSONParser.parse(Array(try row.jsonData("lines")))
+        let lines = (linesJSON.arrayValue ?? []).map { line in
+            SuborderLine(
+                id: line["id"]?.stringValue ?? "", orderLineId: line["order_line_id"]?.stringValue ?? "",
+                sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
+                unitPrice: line["unit_price"]?.intValue ?? 0)
+        }
+        return Suborder(
+            id: try row.string("id"), orderId: try row.string("order_id"), vendorId: try row.string("vendor_id"),
+            location: try row.string("location"), status: status, currency: try row.string("currency"), lines: lines,
+            acceptBy: try row.date("accept_by"), shipBy: try row.date("ship_by"),
+            promisedDelivery: try row.date("promised_delivery"), routingReason: try row.string("routing_reason"),
+            candidatesConsidered: try row.int("candidates_considered"), replaces: try row.optionalString("replaces"),
+            replacedBy: try row.optionalString("replaced_by"), carrier: try row.optionalString("carrier"),
+            trackingNumber: try row.optionalString("tracking_number"), reason: try row.optionalString("reason"),
+            deliveredAt: try row.optionalDate("delivered_at"), createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"))
+    }
+
+    // MARK: reads
+
+    public static func suborder(_ db: any Queryable, id: String, forUpdate: Bool = false) async throws -> Suborder? {
+        let result = try await db.query(suborderSelect + " WHERE s.id = $1" + (forUpdate ? " FOR UPDATE OF s" : ""), [id])
+        return try result.first.map(decodeSuborder)
+    }
+
+    public static func suborders(_ db: any Queryable, orderId: String) async throws -> [Suborder] {
+        try await db.query(suborderSelect + " WHERE s.order_id = $1 ORDER BY s.created_at, s.id", [orderId])
+            .rows.map(decodeSuborder)
+    }
+
+    static let orderSelect = """
+        SELECT o.id, o.channel, o.customer_id, o.customer_email, o.status, o.currency, o.fulfillment, o.deliver_by,
+               o.created_at, o.seq,
+               (SELECT json_agg(json_build_object('id', l.id, 'position', l.position, 'sku', l.sku,
+                                                  'quantity', l.quantity, 'cancelled_quantity', l.cancelled_quantity,
+                                                  'vendor_id', l.vendor_id, 'max_unit_price', l.max_unit_price)
+                                ORDER BY l.position)
+                FROM order_lines l WHERE l.order_id = o.id) AS lines
+        FROM orders o
+        """
+
+    static func decodeOrder(_ row: Row, suborders: [Suborder]) throws -> Order {
+        let linesJSON = try JSONParser.parse(Array(try row.jsonData("lines")))
+        let lines = (linesJSON.arrayValue ?? []).map { line in
+            OrderLine(
+                id: line["id"]?.stringValue ?? "", position: Int(line["position"]?.intValue ?? 0),
+                sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
+                cancelledQuantity: Int(line["cancelled_quantity"]?.intValue ?? 0),
+                vendorId: line["vendor_id"]?.stringValue, maxUnitPrice: line["max_unit_price"]?.intValue)
+        }
+        let fulfillmentJSON = try JSONParser.parse(Array(try row.jsonData("fulfillment")))
+        guard let fulfillment = Fulfillment(json: fulfillmentJSON),
+            let status = OrderStatus(rawValue: try row.string("status"))
+        else { throw RowDecodingError(column: "fulfillment", reason: "unreadable order") }
+        return Order(
+            id: try row.string("id"), channel: try row.string("channel"), customerId: try row.string("customer_id"),
+            customerEmail: try row.optionalString("customer_email"), status: status,
+            currency: try row.string("currency"), fulfillment: fulfillment, deliverBy: try row.optionalDate("deliver_by"),
+            lines: lines, suborders: suborders, createdAt: try row.date("created_at"))
+    }
+
+    public static func order(_ db: any Queryable, id: String) async throws -> Order? {
+        guard let row = try await db.query(orderSelect + " WHERE o.id = $1", [id]).first else { return nil }
+        return try decodeOrder(row, suborders: try await suborders(db, orderId: id))
+    }
+
+    /// Locks the order row: every change to an order's suborders takes it first, so status
+    /// recomputation never races with a change to a sibling suborder.
+    public static func lockOrder(_ tx: Transaction, id: String) async throws -> Bool {
+        !(try await tx.query("SELECT 1 FROM orders WHERE id = $1 FOR UPDATE", [id]).isEmpty)
+    }
+
+    /// Orders by id, with their suborders, in the order of `ids`.
+    public static func orders(_ db: any Queryable, ids: [String]) async throws -> [Order] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await db.query(orderSelect + " WHERE o.id = ANY($1)", [ids]).rows
+        let subs = try await db.query(suborderSelect + " WHERE s.order_id = ANY($1) ORDER BY s.created_at, s.id", [ids])
+            .rows.map(decodeSuborder)
+        var byOrder: [String: [Suborder]] = [:]
+        for sub in subs { byOrder[sub.orderId, default: []].append(sub) }
+        var byId: [String: Order] = [:]
+        for row in rows {
+            let id = try row.string("id")
+            byId[id] = try decodeOrder(row, suborders: byOrder[id] ?? [])
+        }
+        return ids.compactMap { byId[$0] }
+    }
+
+    /// Orders of one customer across every channel, oldest first.
+    public static func customerOrders(_ db: any Queryable, customerId: String, page: PageRequest) async throws -> Page<Order> {
+        let afterSeq = page.after.flatMap { Int64($0[0]) } ?? 0
+        let rows = try await db.query(
+            "SELECT id, seq FROM orders WHERE customer_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            [customerId, afterSeq, page.limit + 1]
+        ).rows
+        let keyed = try rows.map { (try $0.string("id"), try $0.int64("seq")) }
+        let paged = Page(fetched: keyed, limit: page.limit) { [String($0.1)] }
+        let orders = try await orders(db, ids: paged.items.map(\.0))
+        return Page(items: orders, nextCursor: paged.nextCursor)
+    }
+
+    // MARK: writes
+
+    public struct NewSuborder: Sendable {
+        public let suborder: Suborder
+        public let linePositions: [Int]
+    }
+
+    public static func insertOrder(_ tx: Transaction, _ order: Order, lines: [OrderLine]) async throws {
+        let linesJSON = JSONValue.array(
+            lines.map {
+                [
+                    "id": .string($0.id), "position": .int(Int64($0.position)), "sku": .string($0.sku),
+                    "quantity": .int(Int64($0.quantity)), "vendor_id": .from($0.vendorId),
+                    "max_unit_price": .from($0.maxUnitPrice),
+                ]
+            })
+        try await tx.query(
+            """
+            WITH o AS (
+                INSERT INTO orders (id, channel, customer_id, customer_email, currency, fulfillment, deliver_by, status, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'open', $9)
+            )
+            INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price)
+            SELECT x.id, $1, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price
+            FROM jsonb_to_recordset($8::jsonb)
+                 AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint)
+            """,
+            [
+                order.id, order.channel, order.customerId, order.customerEmail, order.currency,
+                JSONText(JSONWriter.string(order.fulfillment.json)), order.deliverBy, JSONText(JSONWriter.string(linesJSON)),
+                order.createdAt,
+            ])
+    }
+
+    /// Inserts suborders with their lines and their first status event.
+    public static func insertSuborders(_ tx: Transaction, _ suborders: [Suborder]) async throws {
+        guard !suborders.isEmpty else { return }
+        var subs: [JSONValue] = []
+        var lines: [JSONValue] = []
+        for sub in suborders {
+            subs.append([
+                "id": .string(sub.id), "order_id": .string(sub.orderId), "vendor_id": .string(sub.vendorId),
+                "location": .string(sub.location), "currency": .string(sub.currency), "subtotal": .int(sub.subtotal),
+                "accept_by": .string(PostgresTimestamp.format(sub.acceptBy)),
+                "ship_by": .string(PostgresTimestamp.format(sub.shipBy)),
+                "promised_delivery": .string(PostgresTimestamp.format(sub.promisedDelivery)),
+                "routing_reason": .string(sub.routingReason),
+                "candidates_considered": .int(Int64(sub.candidatesConsidered)), "replaces": .from(sub.replaces),
+                "created_at": .string(PostgresTimestamp.format(sub.createdAt)),
+            ])
+            for (position, line) in sub.lines.enumerated() {
+                lines.append([
+                    "id": .string(line.id), "suborder_id": .string(sub.id), "order_line_id": .string(line.orderLineId),
+                    "vendor_id": .string(sub.vendorId), "sku": .string(line.sku), "quantity": .int(Int64(line.quantity)),
+                    "unit_price": .int(line.unitPrice), "position": .int(Int64(position)),
+                ])
+            }
+        }
+        try await tx.query(
+            """
+            WITH s AS (
+                INSERT INTO suborders (id, order_id, vendor_id, location, status, currency, subtotal, accept_by, ship_by,
+                                       promised_delivery, routing_reason, candidates_considered, replaces,
+                                       created_at, updated_at)
+                SELECT x.id, x.order_id, x.vendor_id, x.location, 'pending_acceptance', x.currency, x.subtotal,
+                       x.accept_by, x.ship_by, x.promised_delivery, x.routing_reason, x.candidates_considered,
+                       x.replaces, x.created_at, x.created_at
+                FROM jsonb_to_recordset($1::jsonb) AS x(id text, order_id text, vendor_id text, location text,
+                     currency text, subtotal bigint, accept_by timestamptz, ship_by timestamptz,
+                     promised_delivery timestamptz, routing_reason text, candidates_considered int, replaces text,
+                     created_at timestamptz)
+                RETURNING id, order_id, created_at
+            ), e AS (
+                INSERT INTO suborder_events (suborder_id, order_id, status, at)
+                SELECT id, order_id, 'pending_acceptance', created_at FROM s
+            )
+            INSERT INTO suborder_lines (id, suborder_id, order_line_id, vendor_id, sku, quantity, unit_price, position)
+            SELECT x.id, x.suborder_id, x.order_line_id, x.vendor_id, x.sku, x.quantity, x.unit_price, x.position
+            FROM jsonb_to_recordset($2::jsonb) AS x(id text, suborder_id text, order_line_id text, vendor_id text,
+                 sku text, quantity int, unit_price bigint, position int)
+            """, [JSONText(JSONWriter.string(.array(subs))), JSONText(JSONWriter.string(.array(lines)))])
+    }
+
+    /// Moves a suborder to a new status, gives it a new feed position and records the event.
+    public static func updateStatus(
+        _ tx: Transaction, _ suborder: Suborder, to status: SuborderStatus, carrier: String? = nil,
+        trackingNumber: String? = nil, reason: String? = nil, delivered: Bool = false
+    ) async throws {
+        try await tx.query(
+            """
+            WITH u AS (
+                UPDATE suborders SET status = $2, updated_at = now(),
+                    carrier = coalesce($3, carrier), tracking_number = coalesce($4, tracking_number),
+                    reason = coalesce($5, reason), delivered_at = CASE WHEN $6 THEN now() ELSE delivered_at END,
+                    feed_xid = pg_current_xact_id(), feed_seq = nextval('suborder_feed_seq')
+                WHERE id = $1
+                RETURNING id, order_id
+            )
+            INSERT INTO suborder_events (suborder_id, order_id, status) SELECT id, order_id, $2 FROM u
+            """, [suborder.id, status.rawValue, carrier, trackingNumber, reason, delivered])
+    }
+
+    public static func setReplacedBy(_ tx: Transaction, suborderId: String, replacedBy: String) async throws {
+        try await tx.query(
+            """
+            UPDATE suborders SET replaced_by = $2, updated_at = now(),
+                feed_xid = pg_current_xact_id(), feed_seq = nextval('suborder_feed_seq')
+            WHERE id = $1
+            """, [suborderId, replacedBy])
+    }
+
+    /// Adds cancelled units to order lines (`quantities` by order line id).
+    public static func cancelUnits(_ tx: Transaction, _ quantities: [String: Int]) async throws {
+        guard !quantities.isEmpty else { return }
+        let ids = Array(quantities.keys).sorted()
+        try await tx.query(
+            """
+            UPDATE order_lines l SET cancelled_quantity = l.cancelled_quantity + c.q
+            FROM unnest($1::text[], $2::int[]) AS c(id, q) WHERE l.id = c.id
+            """, [ids, ids.map { quantities[$0]! }])
+    }
+
+    /// Recomputes the order's status from its suborders and lines (the order row is locked).
+    public static func refreshOrderStatus(_ tx: Transaction, orderId: String) async throws {
+        let result = try await tx.query(
+            """
+            SELECT (SELECT array_agg(status) FROM suborders WHERE order_id = $1) AS statuses,
+                   (SELECT sum(quantity) FROM order_lines WHERE order_id = $1) AS quantity,
+                   (SELECT sum(cancelled_quantity) FROM order_lines WHERE order_id = $1) AS cancelled
+            """, [orderId])
+        guard let row = result.first else { return }
+        let statuses = try row.stringArray("statuses").compactMap(SuborderStatus.init(rawValue:))
+        let status = SuborderTransitions.orderStatus(
+            suborders: statuses, quantity: try row.int("quantity"), cancelledQuantity: try row.int("cancelled"))
+        try await tx.query(
+            "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status <> $2", [orderId, status.rawValue])
+    }
+
+    // MARK: vendor feed
+
+    /// One page of a vendor's feed after `cursor` (feed_xid, feed_seq). Only positions written by
+    /// transactions older than every transaction still running are served, so a position that
+    /// commits later can never sort before one already served.
+    public static func feed(
+        _ db: any Queryable, vendorId: String, after cursor: (xid: String, seq: Int64), status: SuborderStatus?, limit: Int
+    ) async throws -> [(Suborder, xid: String, seq: Int64)] {
+        let result = try await db.query(
+            suborderSelect + """
+                 WHERE s.vendor_id = $1
+                  AND (s.feed_xid, s.feed_seq) > ($2::xid8, $3::bigint)
+                  AND s.feed_xid < pg_snapshot_xmin(pg_current_snapshot())
+                  AND ($4::text IS NULL OR s.status = $4)
+                ORDER BY s.feed_xid, s.feed_seq
+                LIMIT $5
+                """, [vendorId, cursor.xid, cursor.seq, status?.rawValue, limit])
+        return try result.rows.map { (try decodeSuborder($0), try $0.string("feed_xid"), try $0.int64("feed_seq")) }
+    }
+}

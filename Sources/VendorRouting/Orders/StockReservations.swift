@@ -1,0 +1,106 @@
+import CommerceCore
+import Postgres
+
+/// Units of one sku at one vendor location.
+public struct StockUnits: Sendable, Hashable {
+    public let vendorId: String
+    public let location: String
+    public let sku: String
+    public var quantity: Int
+
+    public init(vendorId: String, location: String, sku: String, quantity: Int) {
+        self.vendorId = vendorId
+        self.location = location
+        self.sku = sku
+        self.quantity = quantity
+    }
+
+    /// Sums units per (vendor, location, sku), sorted, so rows are always locked in one order.
+    static func aggregate(_ units: [StockUnits]) -> [StockUnits] {
+        var totals: [String: StockUnits] = [:]
+        for unit in units {
+            let key = "\(unit.vendorId)\u{0}\(unit.location)\u{0}\(unit.sku)"
+            if totals[key] == nil {
+                totals[key] = unit
+            } else {
+                totals[key]!.quantity += unit.quantity
+            }
+        }
+        return totals.keys.sorted().map { totals[$0]! }
+    }
+}
+
+/// Reserving, releasing and consuming stock. Reservations lock the rows in a fixed order and
+/// then apply a guarded update; the `stock_not_oversold` CHECK is the last line of defence.
+enum StockReservations {
+    /// Reserves every unit or nothing. Returns false when some row no longer has the units
+    /// (another order won the race): the caller plans again against fresh stock.
+    static func reserve(_ tx: Transaction, _ units: [StockUnits]) async throws -> Bool {
+        let items = StockUnits.aggregate(units)
+        guard !items.isEmpty else { return true }
+        let (vendors, locations, skus, quantities) = columns(items)
+        let locked = try await tx.query(
+            """
+            SELECT s.vendor_id, s.location, s.sku, s.on_hand - s.reserved AS available
+            FROM stock s JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(vendor_id, location, sku)
+                 ON s.vendor_id = r.vendor_id AND s.location = r.location AND s.sku = r.sku
+            ORDER BY s.vendor_id, s.location, s.sku
+            FOR UPDATE OF s
+            """, [vendors, locations, skus])
+        var available: [String: Int] = [:]
+        for row in locked.rows {
+            available["\(try row.string("vendor_id"))\u{0}\(try row.string("location"))\u{0}\(try row.string("sku"))"] =
+                try row.int("available")
+        }
+        for item in items where (available["\(item.vendorId)\u{0}\(item.location)\u{0}\(item.sku)"] ?? 0) < item.quantity {
+            return false
+        }
+        let updated = try await tx.query(
+            """
+            UPDATE stock s SET reserved = s.reserved + r.q, updated_at = now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS r(vendor_id, location, sku, q)
+            WHERE s.vendor_id = r.vendor_id AND s.location = r.location AND s.sku = r.sku
+              AND s.on_hand - s.reserved >= r.q
+            """, [vendors, locations, skus, quantities])
+        guard updated.affectedRows == items.count else {
+            throw DomainError.conflict("Stock changed while it was being reserved; nothing was reserved.")
+        }
+        return true
+    }
+
+    /// Gives reserved units back (reject, expiry, cancel).
+    static func release(_ tx: Transaction, _ units: [StockUnits]) async throws {
+        let items = StockUnits.aggregate(units)
+        guard !items.isEmpty else { return }
+        let (vendors, locations, skus, quantities) = columns(items)
+        try await tx.query(
+            """
+            UPDATE stock s SET reserved = greatest(s.reserved - r.q, 0), updated_at = now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS r(vendor_id, location, sku, q)
+            WHERE s.vendor_id = r.vendor_id AND s.location = r.location AND s.sku = r.sku
+            """, [vendors, locations, skus, quantities])
+    }
+
+    /// Shipping: the units leave the building, so on-hand and the reservation both drop.
+    static func consume(_ tx: Transaction, _ units: [StockUnits]) async throws {
+        let items = StockUnits.aggregate(units)
+        guard !items.isEmpty else { return }
+        let (vendors, locations, skus, quantities) = columns(items)
+        try await tx.query(
+            """
+            UPDATE stock s SET on_hand = s.on_hand - r.q, reserved = s.reserved - r.q, updated_at = now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS r(vendor_id, location, sku, q)
+            WHERE s.vendor_id = r.vendor_id AND s.location = r.location AND s.sku = r.sku
+            """, [vendors, locations, skus, quantities])
+    }
+
+    private static func columns(_ items: [StockUnits]) -> ([String], [String], [String], [Int]) {
+        (items.map(\.vendorId), items.map(\.location), items.map(\.sku), items.map(\.quantity))
+    }
+}
+
+extension Suborder {
+    var stockUnits: [StockUnits] {
+        lines.map { StockUnits(vendorId: vendorId, location: location, sku: $0.sku, quantity: $0.quantity) }
+    }
+}

@@ -1,0 +1,198 @@
+import CommerceCore
+import Foundation
+import Postgres
+
+/// Details an action carries.
+public struct ActionDetails: Sendable {
+    public var reason: String?
+    public var carrier: String?
+    public var trackingNumber: String?
+
+    public init(reason: String? = nil, carrier: String? = nil, trackingNumber: String? = nil) {
+        self.reason = reason
+        self.carrier = carrier
+        self.trackingNumber = trackingNumber
+    }
+}
+
+/// Suborder transitions with their stock effects, rerouting, order cancel and the SLA sweep.
+/// Every path locks the order row first, then the suborder, then stock rows, so concurrent
+/// changes to one order serialise and never deadlock on each other.
+public enum SuborderLifecycle {
+    /// Applies `action` to a suborder. `vendorScope` limits a vendor caller to its own
+    /// suborders (another vendor's is reported as not found).
+    public static func perform(
+        _ tx: Transaction, suborderId: String, action: SuborderAction, details: ActionDetails = ActionDetails(),
+        vendorScope: String?, now: Date = Date()
+    ) async throws -> Suborder {
+        let owner = try await tx.query("SELECT order_id, vendor_id FROM suborders WHERE id = $1", [suborderId])
+        guard let row = owner.first else { throw DomainError.notFound("Suborder \(suborderId)") }
+        if let vendorScope, try row.string("vendor_id") != vendorScope {
+            throw DomainError.notFound("Suborder \(suborderId)")
+        }
+        let orderId = try row.string("order_id")
+        _ = try await OrderStore.lockOrder(tx, id: orderId)
+        guard let suborder = try await OrderStore.suborder(tx, id: suborderId, forUpdate: true) else {
+            throw DomainError.notFound("Suborder \(suborderId)")
+        }
+        guard let target = SuborderTransitions.apply(action, to: suborder.status) else {
+            throw DomainError.invalidTransition(
+                "Suborder \(suborderId) is \(suborder.status.rawValue); \(action.rawValue) is allowed only from "
+                    + action.allowedFrom.map(\.rawValue).sorted().joined(separator: " or ") + ".")
+        }
+        if action == .accept, now > suborder.acceptBy {
+            throw DomainError.invalidTransition(
+                "Suborder \(suborderId) had to be accepted by \(RFC3339.format(suborder.acceptBy)); it will be rerouted.")
+        }
+        switch action {
+        case .accept:
+            try await OrderStore.updateStatus(tx, suborder, to: target)
+        case .ship:
+            try await StockReservations.consume(tx, suborder.stockUnits)
+            try await OrderStore.updateStatus(
+                tx, suborder, to: target, carrier: details.carrier, trackingNumber: details.trackingNumber)
+        case .deliver:
+            try await OrderStore.updateStatus(tx, suborder, to: target, delivered: true)
+        case .cancel:
+            try await cancel(tx, suborder, reason: details.reason, now: now)
+        case .reject, .expire:
+            try await StockReservations.release(tx, suborder.stockUnits)
+            try await OrderStore.updateStatus(tx, suborder, to: target, reason: details.reason)
+            try await reroute(tx, suborder, now: now)
+        }
+        try await OrderStore.refreshOrderStatus(tx, orderId: orderId)
+        guard let updated = try await OrderStore.suborder(tx, id: suborderId) else {
+            throw DomainError.notFound("Suborder \(suborderId)")
+        }
+        return updated
+    }
+
+    /// Cancels a suborder that still holds its reservation: stock back, units cancelled on the
+    /// order lines, `suborder.cancelled` to the vendor.
+    static func cancel(_ tx: Transaction, _ suborder: Suborder, reason: String?, now: Date) async throws {
+        try await StockReservations.release(tx, suborder.stockUnits)
+        try await OrderStore.updateStatus(tx, suborder, to: .cancelled, reason: reason)
+        var units: [String: Int] = [:]
+        for line in suborder.lines { units[line.orderLineId, default: 0] += line.quantity }
+        try await OrderStore.cancelUnits(tx, units)
+        if let updated = try await OrderStore.suborder(tx, id: suborder.id) {
+            try await Outbox.enqueue(
+                tx, [Outbox.Event(vendorId: updated.vendorId, type: "suborder.cancelled", data: updated.json)], now: now)
+        }
+    }
+
+    /// Routes a rejected or expired suborder's lines again, excluding only its own (vendor,
+    /// location). All lines together when one plan covers them, otherwise line by line; a line
+    /// nothing can take is cancelled on the order.
+    static func reroute(_ tx: Transaction, _ old: Suborder, now: Date) async throws {
+        guard let order = try await OrderStore.order(tx, id: old.orderId) else { return }
+        let orderLines = Dictionary(uniqueKeysWithValues: order.lines.map { ($0.id, $0) })
+        let planningLines = old.lines.enumerated().map { i, line in
+            PlanningLine(
+                index: i, sku: line.sku, quantity: line.quantity, vendorId: orderLines[line.orderLineId]?.vendorId,
+                maxUnitPrice: orderLines[line.orderLineId]?.maxUnitPrice)
+        }
+        let excluded: Set<LocationKey> = [LocationKey(vendorId: old.vendorId, location: old.location)]
+        var created: [Suborder] = []
+        var cancelledUnits: [String: Int] = [:]
+
+        func route(_ lines: [PlanningLine]) async throws -> [Suborder]? {
+            let outcome = try await Routing.planAndReserve(
+                tx, lines: lines.enumerated().map { i, line in
+                    PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
+                }, currency: order.currency, fulfillment: order.fulfillment, deliverBy: order.deliverBy, excluding: excluded,
+                now: now)
+            guard case .routed(let plan, let windows) = outcome else { return nil }
+            return Routing.suborders(
+                from: plan, orderId: order.id, currency: order.currency,
+                orderLineIds: lines.map { old.lines[$0.index].orderLineId }, windows: windows, replaces: old.id, now: now)
+        }
+
+        if let together = try await route(planningLines) {
+            created = together
+        } else {
+            for line in planningLines {
+                if let single = try await route([line]) {
+                    created.append(contentsOf: single)
+                } else {
+                    cancelledUnits[old.lines[line.index].orderLineId, default: 0] += line.quantity
+                }
+            }
+        }
+        try await OrderStore.insertSuborders(tx, created)
+        try await Outbox.enqueue(
+            tx, created.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.json) }, now: now)
+        if let first = created.first {
+            try await OrderStore.setReplacedBy(tx, suborderId: old.id, replacedBy: first.id)
+        }
+        try await OrderStore.cancelUnits(tx, cancelledUnits)
+    }
+
+    /// Cancels every suborder of the order that has not shipped yet.
+    public static func cancelOrder(_ tx: Transaction, orderId: String, reason: String?, now: Date = Date()) async throws -> Order {
+        guard try await OrderStore.lockOrder(tx, id: orderId) else { throw DomainError.notFound("Order \(orderId)") }
+        let suborders = try await OrderStore.suborders(tx, orderId: orderId)
+        let cancellable = suborders.filter { $0.status.holdsReservation }
+        guard !cancellable.isEmpty else {
+            throw DomainError.invalidTransition("Order \(orderId) has no suborder that can still be cancelled.")
+        }
+        for suborder in cancellable {
+            _ = try await tx.query("SELECT 1 FROM suborders WHERE id = $1 FOR UPDATE", [suborder.id])
+            try await cancel(tx, suborder, reason: reason ?? "order cancelled", now: now)
+        }
+        try await OrderStore.refreshOrderStatus(tx, orderId: orderId)
+        guard let order = try await OrderStore.order(tx, id: orderId) else { throw DomainError.notFound("Order \(orderId)") }
+        return order
+    }
+
+    /// Suborders past their acceptance deadline, oldest first (candidates for the sweep).
+    public static func overdue(_ db: any Queryable, limit: Int = 200) async throws -> [String] {
+        try await db.query(
+            """
+            SELECT id FROM suborders WHERE status = 'pending_acceptance' AND accept_by < now()
+            ORDER BY accept_by LIMIT $1
+            """, [limit]
+        ).rows.map { try $0.string("id") }
+    }
+
+    /// Expires one overdue suborder and reroutes it; false when it was no longer pending or no
+    /// longer overdue (another sweep or a vendor got there first).
+    public static func expireIfOverdue(_ tx: Transaction, suborderId: String, now: Date = Date()) async throws -> Bool {
+        guard let row = try await tx.query("SELECT order_id FROM suborders WHERE id = $1", [suborderId]).first else {
+            return false
+        }
+        _ = try await OrderStore.lockOrder(tx, id: try row.string("order_id"))
+        guard let suborder = try await OrderStore.suborder(tx, id: suborderId, forUpdate: true),
+            suborder.status == .pendingAcceptance, suborder.acceptBy < now
+        else { return false }
+        _ = try await perform(
+            tx, suborderId: suborderId, action: .expire,
+            details: ActionDetails(reason: "not accepted by \(RFC3339.format(suborder.acceptBy))"), vendorScope: nil,
+            now: now)
+        return true
+    }
+}
+
+/// The SLA sweep: expires and reroutes every suborder not accepted in time. Each suborder is
+/// handled in its own transaction behind the order lock, so several sweeps (several `serve`
+/// processes, or the API's manual trigger) never expire the same suborder twice.
+public enum SLASweep {
+    public static func run(_ pool: ConnectionPool, now: @Sendable () -> Date = { Date() }) async throws -> Int {
+        var expired = 0
+        while true {
+            let ids = try await SuborderLifecycle.overdue(pool)
+            var progressed = 0
+            for id in ids {
+                let done = try await pool.transaction { tx in
+                    try await SuborderLifecycle.expireIfOverdue(tx, suborderId: id, now: now())
+                }
+                if done {
+                    expired += 1
+                    progressed += 1
+                }
+            }
+            // A full batch means more may be waiting; a batch another sweep took means stop.
+            if ids.count < 200 || progressed == 0 { return expired }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import AsyncHTTPClient
+import CommerceCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import Postgres
+import Testing
+
+@testable import MarketplaceAPI
+
+/// The test database: `DATABASE_URL` (scripts/test points it at a fresh `marketplace_test`),
+/// migrated once per test process.
+enum TestDatabase {
+    static let url = ProcessInfo.processInfo.environment["DATABASE_URL"]
+        ?? "postgresql://postgres@127.0.0.1:54329/marketplace_test"
+
+    static let sqlDirectory: URL = {
+        if let dir = ProcessInfo.processInfo.environment["MARKETPLACE_SQL_DIR"] { return URL(fileURLWithPath: dir) }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sql")
+    }()
+
+    static func migrator() throws -> Migrator { try Migrator(directory: sqlDirectory) }
+
+    /// Migrations run once per process; the advisory lock inside makes parallel callers safe anyway.
+    static let migrated: Task<Void, any Error> = Task {
+        let pool = ConnectionPool(conninfo: url, size: 1)
+        defer { Task { await pool.shutdown() } }
+        try await migrator().migrate(pool)
+    }
+
+    static func ready() async throws { try await migrated.value }
+}
+
+/// A live server on an ephemeral port against the test database, with its own pool.
+struct TestServer: Sendable {
+    let port: Int
+    let adminToken: String
+    let pool: ConnectionPool
+    let services: AppServices
+
+    var admin: APIClient { APIClient(port: port, token: adminToken) }
+    func client(token: String?) -> APIClient { APIClient(port: port, token: token) }
+
+    static func run(
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TestServer) async throws -> Void
+    ) async throws {
+        try await TestDatabase.ready()
+        var config = AppConfiguration()
+        config.databaseURL = TestDatabase.url
+        config.port = 0
+        config.poolSize = 6
+        config.adminToken = "test-admin-" + Identifier.make("tok")
+        config.runBackgroundJobs = false
+        config.allowPrivateWebhookTargets = true
+        configure(&config)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, logger: logger)
+        let services = AppServices(config: config, pool: pool, migrator: try TestDatabase.migrator(), logger: logger)
+        let app = buildApplication(services)
+        let adminToken = config.adminToken!
+        do {
+            try await app.test(.live) { client in
+                let server = TestServer(port: client.port!, adminToken: adminToken, pool: pool, services: services)
+                try await body(server)
+            }
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+    }
+}
+
+/// One HTTP response, body parsed as JSON when it is JSON.
+struct APIResponse: Sendable, CustomStringConvertible {
+    let status: Int
+    let headers: HTTPHeaders
+    let bytes: [UInt8]
+
+    var json: JSONValue { (try? JSONParser.parse(bytes)) ?? .null }
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+    var contentType: String? { headers.first(name: "content-type") }
+    var description: String { "\(status) \(text)" }
+
+    subscript(key: String) -> JSONValue? { json[key] }
+    var data: [JSONValue] { json["data"]?.arrayValue ?? [] }
+
+    /// The problem `type`'s last segment (`validation`, `not-found`, …).
+    var problemCode: String? { json["type"]?.stringValue?.split(separator: "/").last.map(String.init) }
+    var errorFields: [String] {
+        (json["errors"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue }
+    }
+}
+
+/// A real HTTP client (AsyncHTTPClient's shared pool), so parallel requests run in parallel.
+struct APIClient: Sendable {
+    let port: Int
+    let token: String?
+
+    func request(
+        _ method: HTTPMethod, _ path: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [(String, String)] = []
+    ) async throws -> APIResponse {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(json)))
+        } else if let raw {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: raw))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return APIResponse(status: Int(response.status.code), headers: response.headers, bytes: Array(body.readableBytesView))
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> APIResponse {
+        try await request(.GET, path, headers: headers)
+    }
+
+    func post(_ path: String, _ json: JSONValue? = nil, headers: [(String, String)] = []) async throws -> APIResponse {
+        try await request(.POST, path, json: json, headers: headers)
+    }
+
+    func put(_ path: String, _ json: JSONValue, headers: [(String, String)] = []) async throws -> APIResponse {
+        try await request(.PUT, path, json: json, headers: headers)
+    }
+
+    func delete(_ path: String) async throws -> APIResponse { try await request(.DELETE, path) }
+}
+
+/// Builders for the fixtures most tests need; every name is unique so tests run in parallel.
+struct Fixtures: Sendable {
+    let server: TestServer
+    var admin: APIClient { server.admin }
+
+    static func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
+
+    func channel(type: String = "web") async throws -> String {
+        let code = Self.unique("ch")
+        let response = try await admin.post("/v1/channels", ["code": .string(code), "name": "Test channel", "type": .string(type)])
+        #expect(response.status == 201, "\(response)")
+        return code
+    }
+
+    func vendor(name: String = "Vendor", acceptanceWindowSeconds: Int64? = nil, commissionRateBps: Int64? = nil) async throws -> String {
+        var body: JSONObject = JSONObject([("name", .string(name))])
+        if let acceptanceWindowSeconds { body["acceptance_window_seconds"] = .int(acceptanceWindowSeconds) }
+        if let commissionRateBps { body["commission_rate_bps"] = .int(commissionRateBps) }
+        let response = try await admin.post("/v1/vendors", .object(body))
+        #expect(response.status == 201, "\(response)")
+        return response["id"]!.stringValue!
+    }
+
+    func key(role: String, vendorId: String? = nil, channel: String? = nil) async throws -> APIClient {
+        var body = JSONObject([("role", .string(role))])
+        if let vendorId { body["vendor_id"] = .string(vendorId) }
+        if let channel { body["channel"] = .string(channel) }
+        let response = try await admin.post("/v1/api-keys", .object(body))
+        #expect(response.status == 201, "\(response)")
+        return server.client(token: response["token"]?.stringValue)
+    }
+
+    func product(sku: String? = nil, category: String = "general") async throws -> String {
+        let sku = sku ?? Self.unique("SKU")
+        let response = try await admin.put("/v1/products/\(sku)", ["title": "Thing", "category": .string(category)])
+        #expect(response.status == 201, "\(response)")
+        return sku
+    }
+
+    func location(
+        vendorId: String, code: String = "WH1", latitude: Double = 52.52, longitude: Double = 13.405,
+        handlingSeconds: Int64 = 3600, pickup: Bool = false, type: String = "warehouse"
+    ) async throws {
+        let response = try await admin.put(
+            "/v1/vendors/\(vendorId)/locations/\(code)",
+            [
+                "name": "Location \(code)", "type": .string(type), "country": "DE", "postal_code": "10115",
+                "latitude": .double(latitude), "longitude": .double(longitude), "handling_seconds": .int(handlingSeconds),
+                "pickup": .bool(pickup),
+            ])
+        #expect(response.status == 201 || response.status == 200, "\(response)")
+    }
+
+    func offer(vendorId: String, sku: String, price: Int64, currency: String = "EUR", active: Bool = true) async throws {
+        let response = try await admin.put(
+            "/v1/vendors/\(vendorId)/offers/\(sku)",
+            ["unit_price": .int(price), "currency": .string(currency), "active": .bool(active)])
+        #expect(response.status == 201 || response.status == 200, "\(response)")
+    }
+
+    func stock(vendorId: String, location: String = "WH1", sku: String, onHand: Int64) async throws {
+        let response = try await admin.post(
+            "/v1/vendors/\(vendorId)/stock",
+            ["items": [["location": .string(location), "sku": .string(sku), "on_hand": .int(onHand)]]])
+        #expect(response.status == 200, "\(response)")
+    }
+}
