@@ -50,7 +50,15 @@ let package = Package(
         .target(name: "CustomerService", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         .target(
             name: "Webhooks",
-            dependencies: ["CommerceCore", "Postgres", "CryptoSupport"],
+            dependencies: [
+                "CommerceCore", "Postgres", "CryptoSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -31,10 +31,19 @@ public enum Outbox {
             payloads.append(
                 JSONWriter.string(["type": .string(event.type), "timestamp": .string(timestamp), "data": event.data]))
         }
+        // One statement writes the events and fans each out to the vendor's endpoints that
+        // subscribe to its type, so deliveries exist exactly when the change committed.
         try await tx.query(
             """
-            INSERT INTO outbox_events (id, vendor_id, type, payload)
-            SELECT i, v, t, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(i, v, t, p)
+            WITH e AS (
+                INSERT INTO outbox_events (id, vendor_id, type, payload)
+                SELECT i, v, t, p FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(i, v, t, p)
+                RETURNING id, vendor_id, type, seq
+            )
+            INSERT INTO webhook_deliveries (id, event_id, endpoint_id, vendor_id, type, event_seq)
+            SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), e.id, ep.id, e.vendor_id, e.type, e.seq
+            FROM e JOIN webhook_endpoints ep
+                 ON ep.vendor_id = e.vendor_id AND ep.deleted_at IS NULL AND (ep.events IS NULL OR e.type = ANY (ep.events))
             """, [ids, vendors, types, payloads])
     }
 }

@@ -2,13 +2,24 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import VendorRouting
+import Webhooks
 
 /// Jobs that run beside the HTTP server under the same ServiceGroup, each stopping on
 /// graceful shutdown.
 enum BackgroundJobs {
     static func make(_ services: AppServices) -> [any Service] {
-        guard services.config.runBackgroundJobs else { return [] }
-        return [
+        var jobs: [any Service] = []
+        if services.config.runWebhookDispatcher {
+            jobs.append(
+                WebhookDispatcher(
+                    pool: services.pool,
+                    settings: .init(
+                        retrySchedule: services.config.webhookRetrySchedule,
+                        allowPrivateTargets: services.config.allowPrivateWebhookTargets),
+                    logger: services.logger))
+        }
+        guard services.config.runBackgroundJobs else { return jobs }
+        return jobs + [
             PeriodicJob(name: "idempotency-cleanup", every: .seconds(3600), logger: services.logger) {
                 // Keys are kept at least 24 h as the contract promises; after 48 h they go.
                 try await services.pool.query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'")

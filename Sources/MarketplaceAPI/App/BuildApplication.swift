@@ -39,5 +39,6 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
     CommissionRoutes(services: services).register(routes)
     OrderRoutes(services: services).register(routes)
     FulfilmentRoutes(services: services).register(routes)
+    WebhookRoutes(services: services).register(routes)
     return (router, table)
 }

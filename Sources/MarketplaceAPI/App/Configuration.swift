@@ -16,6 +16,8 @@ struct AppConfiguration: Sendable {
     /// Background jobs (sweep, delivery) run inside `serve`; tests switch them off and drive
     /// them through the API instead.
     var runBackgroundJobs = true
+    /// The webhook dispatcher, separately, so tests can run it without the SLA sweep.
+    var runWebhookDispatcher = true
 
     struct Invalid: Error, CustomStringConvertible {
         let name: String

@@ -56,13 +56,14 @@ struct TestServer: Sendable {
         config.poolSize = 6
         config.adminToken = "test-admin-" + Identifier.make("tok")
         config.runBackgroundJobs = false
+        config.runWebhookDispatcher = false
         config.allowPrivateWebhookTargets = true
         configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, logger: logger)
         let services = AppServices(config: config, pool: pool, migrator: try TestDatabase.migrator(), logger: logger)
-        let app = buildApplication(services)
+        let app = buildApplication(services, backgroundServices: BackgroundJobs.make(services))
         let adminToken = config.adminToken!
         do {
             try await app.test(.live) { client in
