@@ -84,6 +84,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WebhooksTests",
+            dependencies: ["Webhooks", "CryptoSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "VendorRoutingTests",
             dependencies: ["VendorRouting"],
             swiftSettings: swiftSettings
@@ -91,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "MarketplaceAPITests",
             dependencies: [
-                "MarketplaceAPI", "Postgres", "CryptoSupport",
+                "MarketplaceAPI", "Postgres", "CryptoSupport", "Webhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

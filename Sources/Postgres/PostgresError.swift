@@ -16,8 +16,20 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         self.constraint = constraint
     }
 
+    /// The message with every double-quoted part elided: PostgreSQL quotes offending input
+    /// there ("invalid input syntax for type integer: \"…\""), and that input may be a secret.
     public var description: String {
-        "PostgresError(\(sqlState ?? "-----")): \(message)"
+        var redacted = ""
+        var quoted = false
+        for ch in message {
+            if ch == "\"" {
+                redacted.append(quoted ? "…\"" : "\"")
+                quoted.toggle()
+            } else if !quoted {
+                redacted.append(ch)
+            }
+        }
+        return "PostgresError(\(sqlState ?? "-----")): \(redacted)"
     }
 
     public var isSerializationFailure: Bool { sqlState == SQLState.serializationFailure }

@@ -13,6 +13,17 @@ struct Principal: Sendable {
     let channel: String?
     /// Hex SHA-256 of the token: scopes idempotency keys without keeping the token.
     let scope: String
+    /// Derived from the raw token and never stored: only a caller holding the same token can
+    /// read back a replayed response that carried a secret.
+    let replaySecret: [UInt8]
+
+    init(role: Role, vendorId: String?, channel: String?, token: String, scope: String) {
+        self.role = role
+        self.vendorId = vendorId
+        self.channel = channel
+        self.scope = scope
+        self.replaySecret = Crypto.hmacSHA256(key: Array(token.utf8), message: Array("marketplace/idempotency-replay".utf8))
+    }
 }
 
 /// Resolves `Authorization: Bearer …` on every request to a protected route. Tokens are looked
@@ -33,7 +44,7 @@ struct AuthMiddleware: RouterMiddleware {
         let scope = Crypto.hex(digest)
         var context = context
         if let adminTokenHash, Crypto.constantTimeEquals(digest, adminTokenHash) {
-            context.principal = Principal(role: .operator, vendorId: nil, channel: nil, scope: scope)
+            context.principal = Principal(role: .operator, vendorId: nil, channel: nil, token: token, scope: scope)
             return try await next(request, context)
         }
         let result = try await pool.query(
@@ -43,7 +54,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         context.principal = Principal(
             role: role, vendorId: try row.optionalString("vendor_id"), channel: try row.optionalString("channel"),
-            scope: scope)
+            token: token, scope: scope)
         return try await next(request, context)
     }
 }

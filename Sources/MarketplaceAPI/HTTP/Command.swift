@@ -1,5 +1,6 @@
 import CommerceCore
 import CryptoSupport
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Postgres
@@ -8,10 +9,14 @@ import Postgres
 struct CommandResult: Sendable {
     let status: HTTPResponse.Status
     let body: JSONValue?
+    /// The body holds a secret shown only once (an API token): its idempotency record is
+    /// sealed with a key derived from the caller's token, so the database never holds it.
+    let sensitive: Bool
 
-    init(_ status: HTTPResponse.Status, _ body: JSONValue?) {
+    init(_ status: HTTPResponse.Status, _ body: JSONValue?, sensitive: Bool = false) {
         self.status = status
         self.body = body
+        self.sensitive = sensitive
     }
 }
 
@@ -62,7 +67,11 @@ struct CommandRunner: Sendable {
                 return .replay(status: try row.int("status_code"), body: try row.string("response_body"))
             }
             let result = try await work(tx)
-            let bodyText = result.body.map { JSONWriter.string($0) } ?? ""
+            var bodyText = result.body.map { JSONWriter.string($0) } ?? ""
+            if result.sensitive {
+                let sealed = Sealing.seal(key: Self.replayKey(principal, key), Array(bodyText.utf8))
+                bodyText = Self.sealedPrefix + Data(sealed).base64EncodedString()
+            }
             try await tx.query(
                 """
                 INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body)
@@ -73,11 +82,23 @@ struct CommandRunner: Sendable {
         switch outcome {
         case .fresh(let result):
             return Self.response(result)
-        case .replay(let status, let body):
+        case .replay(let status, var body):
+            if body.hasPrefix(Self.sealedPrefix) {
+                guard let data = Data(base64Encoded: String(body.dropFirst(Self.sealedPrefix.count))),
+                    let plain = Sealing.open(key: Self.replayKey(principal, key), Array(data))
+                else { throw DomainError.conflict("The stored response for this Idempotency-Key cannot be read back.") }
+                body = String(decoding: plain, as: UTF8.self)
+            }
             let headers: HTTPFields = [HTTPField.Name("Idempotent-Replayed")!: "true"]
             if body.isEmpty { return Response(status: .init(code: status), headers: headers) }
             return .json(bytes: Array(body.utf8), status: .init(code: status), headers: headers)
         }
+    }
+
+    static let sealedPrefix = "sealed:v1:"
+
+    static func replayKey(_ principal: Principal, _ key: String) -> [UInt8] {
+        Crypto.hmacSHA256(key: principal.replaySecret, message: Array(key.utf8))
     }
 
     private enum Outcome: Sendable {

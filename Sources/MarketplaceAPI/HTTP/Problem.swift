@@ -78,8 +78,10 @@ struct ProblemMiddleware: RouterMiddleware {
             return problem.response
         } catch let error as DomainError {
             return Problem.from(error).response
-        } catch let error as HTTPError {
-            return problem(for: error, request: request).response
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own errors: unknown routes, oversized bodies (also chunked ones,
+            // which surface as NIOTooManyBytesError), and the like.
+            return problem(for: error.status, detail: (error as? HTTPError)?.body, request: request).response
         } catch {
             logger.error("unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return Problem(
@@ -88,8 +90,8 @@ struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    private func problem(for error: HTTPError, request: Request) -> Problem {
-        switch error.status {
+    private func problem(for status: HTTPResponse.Status, detail: String?, request: Request) -> Problem {
+        switch status {
         case .notFound:
             let allowed = routes.methods(forPath: request.uri.path)
             if !allowed.isEmpty, !allowed.contains(request.method) {
@@ -104,8 +106,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 status: .contentTooLarge, code: "payload-too-large", title: "Payload Too Large",
                 detail: "Request bodies are limited to 1 MiB.")
         default:
-            let code = error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "-")
-            return Problem(status: error.status, code: code, title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+            let code = status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "-")
+            return Problem(status: status, code: code, title: status.reasonPhrase, detail: detail ?? status.reasonPhrase)
         }
     }
 }

@@ -40,7 +40,7 @@ struct KeyRoutes: Sendable {
                     [
                         "id": .string(id), "role": .string(role!.rawValue), "vendor_id": .from(vendorId),
                         "channel": .from(channel), "token": .string(token),
-                    ])
+                    ], sensitive: true)
             }
         }
 

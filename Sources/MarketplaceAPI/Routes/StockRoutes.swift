@@ -13,22 +13,27 @@ struct StockRoutes: Sendable {
             try context.requireVendor(vendorId, or: .operator)
             let body = try await request.jsonBody(context: context)
             var f = Fields(body.value)
-            var items: [StockItem] = []
-            if let elements = f.array("items", minCount: 1, maxCount: 5000) {
-                for (i, element) in elements.enumerated() {
-                    var item = Fields(element, path: "items[\(i)]")
-                    let location = item.string("location", maxLength: 100)
-                    let sku = item.string("sku", maxLength: 100)
-                    let onHand = item.smallInt("on_hand", min: 0)
-                    f.absorb(item)
-                    if let location, let sku, let onHand { items.append(StockItem(location: location, sku: sku, onHand: onHand)) }
+            var items: [(index: Int, item: StockItem)] = []
+            var itemErrors: [FieldError] = []
+            let elements = f.array("items", minCount: 1, maxCount: 5000)
+            try f.check()
+            for (i, element) in (elements ?? []).enumerated() {
+                var item = Fields(element, path: "items[\(i)]")
+                let location = item.string("location", maxLength: 100)
+                let sku = item.string("sku", maxLength: 100)
+                let onHand = item.smallInt("on_hand", min: 0)
+                itemErrors.append(contentsOf: item.errors)
+                if let location, let sku, let onHand {
+                    items.append((i, StockItem(location: location, sku: sku, onHand: onHand)))
                 }
             }
-            try f.check()
-            let validItems = items
+            // Well-formed items are still checked against the database, so one 422 names
+            // every bad item, whatever is wrong with it.
+            let wellFormed = items
+            let shapeErrors = itemErrors
             return try await services.commands.run(request, context, body: body) { tx in
                 try await CatalogStore.requireVendor(tx, id: vendorId)
-                let updated = try await StockStore.setStock(tx, vendorId: vendorId, items: validItems)
+                let updated = try await StockStore.setStock(tx, vendorId: vendorId, items: wellFormed, shapeErrors: shapeErrors)
                 return CommandResult(.ok, ["updated": .int(Int64(updated))])
             }
         }

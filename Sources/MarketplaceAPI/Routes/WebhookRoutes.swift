@@ -43,7 +43,7 @@ struct WebhookRoutes: Sendable {
                 let (endpoint, secret) = try await EndpointStore.create(tx, vendorId: vendorId, url: url!, events: chosen)
                 var json = endpoint.json.objectValue!
                 json["secret"] = .string(secret)
-                return CommandResult(.created, .object(json))
+                return CommandResult(.created, .object(json), sensitive: true)
             }
         }
 
@@ -75,7 +75,7 @@ struct WebhookRoutes: Sendable {
                 guard let secret = try await EndpointStore.rotateSecret(tx, vendorId: vendorId, id: id) else {
                     throw DomainError.notFound("Webhook endpoint \(id)")
                 }
-                return CommandResult(.ok, ["id": .string(id), "secret": .string(secret)])
+                return CommandResult(.ok, ["id": .string(id), "secret": .string(secret)], sensitive: true)
             }
         }
 

@@ -7,10 +7,16 @@ public enum StockStore {
     /// Sets on-hand counts, all items or none. Each bad item is named by its index.
     /// Existing rows are locked first, so a concurrent reservation cannot slip between the
     /// check that on-hand stays at or above what is reserved and the write.
-    public static func setStock(_ tx: Transaction, vendorId: String, items: [StockItem]) async throws -> Int {
-        var errors: [FieldError] = []
+    /// `items` are the well-formed items keyed by their index in the request; `shapeErrors`
+    /// are the problems already found in the others, so one 422 names every bad item.
+    public static func setStock(
+        _ tx: Transaction, vendorId: String, items indexed: [(index: Int, item: StockItem)], shapeErrors: [FieldError] = []
+    ) async throws -> Int {
+        var errors = shapeErrors
         var seen: [String: Int] = [:]
-        for (i, item) in items.enumerated() {
+        let items = indexed.map(\.item)
+        for (position, item) in items.enumerated() {
+            let i = indexed[position].index
             let key = "\(item.location)\u{0}\(item.sku)"
             if let first = seen[key] {
                 errors.append(FieldError("items[\(i)]", "repeats location '\(item.location)' and sku '\(item.sku)' of items[\(first)]"))
@@ -38,21 +44,22 @@ public enum StockStore {
             ORDER BY i.ord
             """, [vendorId, locations, skus, counts])
         for row in check.rows {
-            let index = try row.int("idx")
+            let position = try row.int("idx")
+            let index = indexed[position].index
             if !(try row.bool("location_ok")) {
-                errors.append(FieldError("items[\(index)].location", "no location '\(items[index].location)' for this vendor"))
+                errors.append(FieldError("items[\(index)].location", "no location '\(items[position].location)' for this vendor"))
             }
             if !(try row.bool("sku_ok")) {
-                errors.append(FieldError("items[\(index)].sku", "unknown sku '\(items[index].sku)'"))
+                errors.append(FieldError("items[\(index)].sku", "unknown sku '\(items[position].sku)'"))
             }
             let reserved = try row.int("reserved")
-            if items[index].onHand < reserved {
+            if items[position].onHand < reserved {
                 errors.append(
                     FieldError("items[\(index)].on_hand", "must be at least the \(reserved) units already reserved"))
             }
         }
         guard errors.isEmpty else {
-            throw DomainError.validation(errors.sorted { $0.field < $1.field }, detail: "No stock was changed.")
+            throw DomainError.validation(errors, detail: "No stock was changed: " + errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
         }
         try await tx.query(
             """

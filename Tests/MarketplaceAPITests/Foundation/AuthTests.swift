@@ -89,7 +89,7 @@ struct AuthTests {
             try await fx.stock(vendorId: theirs, location: "WH1", sku: sku, onHand: 5)
             let me = try await fx.key(role: "vendor", vendorId: mine)
             let location: JSONValue = [
-                "name": "Sneaky", "type": "store", "country": "DE", "latitude": 52.5, "longitude": 13.4,
+                "name": "Sneaky", "type": "store", "country": "DE", "latitude": .double(52.5), "longitude": .double(13.4),
                 "handling_seconds": 60, "pickup": true,
             ]
 
