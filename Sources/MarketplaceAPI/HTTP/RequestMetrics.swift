@@ -14,17 +14,26 @@ final class RequestMetrics: Sendable {
         .seconds(5),
     ]
 
+    private static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered")
+    }
+    private static var latency: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency")
+    }
+
     init() {
-        poolInUse = registry.makeGauge(name: "db_pool_connections_in_use", help: "Database connections leased right now")
-        poolSize = registry.makeGauge(name: "db_pool_connections_max", help: "Database pool size")
+        poolInUse = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "db_pool_connections", unitName: "in_use", helpText: "Database connections leased right now"))
+        poolSize = registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: "db_pool_connections", unitName: "max", helpText: "Database pool size"))
     }
 
     func record(route: String, method: String, status: Int, duration: Duration) {
         let labels = [("route", route), ("method", method), ("status", String(status))]
-        registry.makeCounter(name: "http_requests_total", labels: labels, help: "HTTP requests answered").increment()
+        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
         registry.makeDurationHistogram(
-            name: "http_request_duration_seconds", labels: [("route", route), ("method", method)],
-            buckets: Self.buckets, help: "HTTP request latency"
+            descriptor: Self.latency, labels: [("route", route), ("method", method)], buckets: Self.buckets
         ).recordNanoseconds(duration.nanoseconds)
     }
 
