@@ -13,6 +13,16 @@ public struct PageRequest: Sendable {
         self.limit = limit
         self.after = after
     }
+
+    /// For lists ordered by one sequence number: the sequence after which to continue
+    /// (0 from the start); 422 naming `after` for a cursor another list returned.
+    public func afterSequence() throws -> Int64 {
+        guard let after else { return 0 }
+        guard after.count == 1, let seq = Int64(after[0]), seq >= 0 else {
+            throw DomainError.validation(field: "after", "is not a cursor this list returned")
+        }
+        return seq
+    }
 }
 
 /// Opaque cursors: base64url of a JSON array of strings (the last row's sort key).

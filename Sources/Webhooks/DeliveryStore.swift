@@ -119,7 +119,7 @@ public enum DeliveryStore {
     public static func list(_ db: any Queryable, vendorId: String, endpointId: String?, page: PageRequest) async throws
         -> Page<WebhookDelivery>
     {
-        let afterSeq = page.after.flatMap { Int64($0[0]) } ?? 0
+        let afterSeq = try page.afterSequence()
         let result = try await db.query(
             """
             SELECT \(columns) FROM webhook_deliveries

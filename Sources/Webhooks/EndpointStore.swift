@@ -25,7 +25,7 @@ public enum EndpointStore {
     }
 
     public static func list(_ db: any Queryable, vendorId: String, page: PageRequest) async throws -> Page<WebhookEndpoint> {
-        let afterSeq = page.after.flatMap { Int64($0[0]) } ?? 0
+        let afterSeq = try page.afterSequence()
         let result = try await db.query(
             """
             SELECT \(columns), seq FROM webhook_endpoints

@@ -78,6 +78,14 @@ struct ProblemMiddleware: RouterMiddleware {
             return problem.response
         } catch let error as DomainError {
             return Problem.from(error).response
+        } catch let error as PostgresError where error.isRetryable {
+            // The transaction was retried and kept losing to concurrent ones: nothing was
+            // written, and trying again later is the right move for the client.
+            logger.warning("transaction gave up after retries", metadata: ["sqlstate": "\(error.sqlState ?? "")"])
+            return Problem(
+                status: .conflict, code: "conflict", title: "Conflict",
+                detail: "The request collided with concurrent changes and was not applied; retry it.",
+                headers: [.retryAfter: "1"]).response
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors: unknown routes, oversized bodies (also chunked ones,
             // which surface as NIOTooManyBytesError), and the like.

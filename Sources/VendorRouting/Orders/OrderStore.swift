@@ -112,7 +112,7 @@ public enum OrderStore {
 
     /// Orders of one customer across every channel, oldest first.
     public static func customerOrders(_ db: any Queryable, customerId: String, page: PageRequest) async throws -> Page<Order> {
-        let afterSeq = page.after.flatMap { Int64($0[0]) } ?? 0
+        let afterSeq = try page.afterSequence()
         let rows = try await db.query(
             "SELECT id, seq FROM orders WHERE customer_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             [customerId, afterSeq, page.limit + 1]

@@ -30,15 +30,23 @@ public struct StockUnits: Sendable, Hashable {
     }
 }
 
-/// Reserving, releasing and consuming stock. Reservations lock the rows in a fixed order and
-/// then apply a guarded update; the `stock_not_oversold` CHECK is the last line of defence.
+/// Reserving, releasing and consuming stock.
+///
+/// Deadlock freedom: every transaction takes its stock row locks in one global order,
+/// (vendor, location, sku), in a single sorted `SELECT … FOR UPDATE` before it changes
+/// anything; a path that touches stock more than once (rerouting, cancelling a whole order)
+/// locks everything it may touch up front. The guarded update and the `stock_not_oversold`
+/// CHECK stay as the last line of defence.
 enum StockReservations {
-    /// Reserves every unit or nothing. Returns false when some row no longer has the units
-    /// (another order won the race): the caller plans again against fresh stock.
-    static func reserve(_ tx: Transaction, _ units: [StockUnits]) async throws -> Bool {
-        let items = StockUnits.aggregate(units)
-        guard !items.isEmpty else { return true }
-        let (vendors, locations, skus, quantities) = columns(items)
+    typealias Key = String
+
+    static func key(_ vendorId: String, _ location: String, _ sku: String) -> Key { "\(vendorId)\u{0}\(location)\u{0}\(sku)" }
+
+    /// Locks the rows of `items` in the global order; returns what each still has available.
+    @discardableResult
+    static func lock(_ tx: Transaction, _ items: [StockUnits]) async throws -> [Key: Int] {
+        guard !items.isEmpty else { return [:] }
+        let (vendors, locations, skus, _) = columns(items)
         let locked = try await tx.query(
             """
             SELECT s.vendor_id, s.location, s.sku, s.on_hand - s.reserved AS available
@@ -47,14 +55,36 @@ enum StockReservations {
             ORDER BY s.vendor_id, s.location, s.sku
             FOR UPDATE OF s
             """, [vendors, locations, skus])
-        var available: [String: Int] = [:]
+        var available: [Key: Int] = [:]
         for row in locked.rows {
-            available["\(try row.string("vendor_id"))\u{0}\(try row.string("location"))\u{0}\(try row.string("sku"))"] =
+            available[key(try row.string("vendor_id"), try row.string("location"), try row.string("sku"))] =
                 try row.int("available")
         }
-        for item in items where (available["\(item.vendorId)\u{0}\(item.location)\u{0}\(item.sku)"] ?? 0) < item.quantity {
+        return available
+    }
+
+    /// Locks every stock row of these skus, at every vendor, in the global order: for paths
+    /// that release and then reserve elsewhere within one transaction.
+    static func lockAll(_ tx: Transaction, skus: [String]) async throws {
+        guard !skus.isEmpty else { return }
+        try await tx.query(
+            """
+            SELECT 1 FROM stock WHERE sku = ANY($1)
+            ORDER BY vendor_id, location, sku
+            FOR UPDATE
+            """, [Array(Set(skus))])
+    }
+
+    /// Reserves every unit or nothing. Returns false when some row no longer has the units
+    /// (another order won the race): the caller plans again against fresh stock.
+    static func reserve(_ tx: Transaction, _ units: [StockUnits]) async throws -> Bool {
+        let items = StockUnits.aggregate(units)
+        guard !items.isEmpty else { return true }
+        let available = try await lock(tx, items)
+        for item in items where (available[key(item.vendorId, item.location, item.sku)] ?? 0) < item.quantity {
             return false
         }
+        let (vendors, locations, skus, quantities) = columns(items)
         let updated = try await tx.query(
             """
             UPDATE stock s SET reserved = s.reserved + r.q, updated_at = now()
@@ -72,6 +102,7 @@ enum StockReservations {
     static func release(_ tx: Transaction, _ units: [StockUnits]) async throws {
         let items = StockUnits.aggregate(units)
         guard !items.isEmpty else { return }
+        try await lock(tx, items)
         let (vendors, locations, skus, quantities) = columns(items)
         try await tx.query(
             """
@@ -85,6 +116,7 @@ enum StockReservations {
     static func consume(_ tx: Transaction, _ units: [StockUnits]) async throws {
         let items = StockUnits.aggregate(units)
         guard !items.isEmpty else { return }
+        try await lock(tx, items)
         let (vendors, locations, skus, quantities) = columns(items)
         try await tx.query(
             """

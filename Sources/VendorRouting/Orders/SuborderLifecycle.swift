@@ -16,8 +16,8 @@ public struct ActionDetails: Sendable {
 }
 
 /// Suborder transitions with their stock effects, rerouting, order cancel and the SLA sweep.
-/// Every path locks the order row first, then the suborder, then stock rows, so concurrent
-/// changes to one order serialise and never deadlock on each other.
+/// Every path locks the order row first, then the suborder, then stock rows (in the global
+/// order `StockReservations` keeps), so concurrent changes serialise without deadlocks.
 public enum SuborderLifecycle {
     /// Applies `action` to a suborder. `vendorScope` limits a vendor caller to its own
     /// suborders (another vendor's is reported as not found).
@@ -56,6 +56,9 @@ public enum SuborderLifecycle {
         case .cancel:
             try await cancel(tx, suborder, reason: details.reason, now: now)
         case .reject, .expire:
+            // Rerouting releases here and reserves elsewhere: lock every row it may touch
+            // first, in the global order, so crossing reroutes cannot deadlock.
+            try await StockReservations.lockAll(tx, skus: suborder.lines.map(\.sku))
             try await StockReservations.release(tx, suborder.stockUnits)
             try await OrderStore.updateStatus(tx, suborder, to: target, reason: details.reason)
             try await reroute(tx, suborder, now: now)
@@ -136,8 +139,10 @@ public enum SuborderLifecycle {
         guard !cancellable.isEmpty else {
             throw DomainError.invalidTransition("Order \(orderId) has no suborder that can still be cancelled.")
         }
+        _ = try await tx.query(
+            "SELECT 1 FROM suborders WHERE id = ANY($1) ORDER BY id FOR UPDATE", [cancellable.map(\.id)])
+        try await StockReservations.lock(tx, StockUnits.aggregate(cancellable.flatMap(\.stockUnits)))
         for suborder in cancellable {
-            _ = try await tx.query("SELECT 1 FROM suborders WHERE id = $1 FOR UPDATE", [suborder.id])
             try await cancel(tx, suborder, reason: reason ?? "order cancelled", now: now)
         }
         try await OrderStore.refreshOrderStatus(tx, orderId: orderId)
