@@ -88,6 +88,8 @@ let package = Package(
             dependencies: ["Webhooks", "CryptoSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SettlementTests", dependencies: ["Settlement"], swiftSettings: swiftSettings),
+        .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VendorRoutingTests",
             dependencies: ["VendorRouting"],

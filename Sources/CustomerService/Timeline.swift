@@ -15,6 +15,8 @@ public struct TimelineEntry: Sendable {
     public let channel: String
     /// For status entries: the status entered, plus the ids it belongs to.
     public let status: String?
+    /// The order of an `order`'s suborder status, a return or a case (nil for a case without
+    /// one); the return of a `return_status`; the case of a `message` or `case_status`.
     public let parentId: String?
     /// Sort key within equal timestamps, for a stable cursor.
     let rank: Int
@@ -28,7 +30,12 @@ public struct TimelineEntry: Sendable {
 }
 
 public enum TimelineStore {
-    /// Entries oldest first. Orders come from `orders`, status changes from `suborder_events`.
+    /// Entries oldest first. Orders come from `orders`, suborder status changes from
+    /// `suborder_events`, returns from `returns` and their later statuses from `return_events`,
+    /// cases from `cases`, their messages from `case_messages` and their later statuses from
+    /// `case_events`. Within one instant entries sort by kind (`rank`: the order in which the
+    /// kinds are listed here, so a case comes before its opening message), then by each kind's
+    /// own sequence (`tie`), so the (at, rank, tie) cursor is total and stable.
     public static func entries(_ db: any Queryable, customerId: String, page: PageRequest) async throws -> Page<TimelineEntry> {
         var afterAt: String?
         var afterRank = 0
@@ -50,6 +57,21 @@ public enum TimelineStore {
                 UNION ALL
                 SELECT 'suborder_status', e.suborder_id, e.at, o.channel, 1, e.id, e.status, e.order_id
                 FROM suborder_events e JOIN orders o ON o.id = e.order_id WHERE o.customer_id = $1
+                UNION ALL
+                SELECT 'return', r.id, r.created_at, r.channel, 2, r.seq, NULL, r.order_id
+                FROM returns r WHERE r.customer_id = $1
+                UNION ALL
+                SELECT 'return_status', e.return_id, e.at, r.channel, 3, e.id, e.status, e.return_id
+                FROM return_events e JOIN returns r ON r.id = e.return_id WHERE r.customer_id = $1
+                UNION ALL
+                SELECT 'case', c.id, c.created_at, c.channel, 4, c.seq, NULL, c.order_id
+                FROM cases c WHERE c.customer_id = $1
+                UNION ALL
+                SELECT 'message', m.id, m.created_at, c.channel, 5, m.seq, NULL, m.case_id
+                FROM case_messages m JOIN cases c ON c.id = m.case_id WHERE c.customer_id = $1
+                UNION ALL
+                SELECT 'case_status', e.case_id, e.at, c.channel, 6, e.id, e.status, e.case_id
+                FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.customer_id = $1
             ) t
             WHERE $2::timestamptz IS NULL OR (t.at, t.rank, t.tie) > ($2::timestamptz, $3::int, $4::bigint)
             ORDER BY t.at, t.rank, t.tie

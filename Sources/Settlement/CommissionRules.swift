@@ -30,3 +30,139 @@ public enum CommissionRuleStore {
         return (rule, try result.first?.bool("created") ?? false)
     }
 }
+
+/// Where a line's commission rate came from, most specific first.
+public enum CommissionRateSource: String, Sendable, CaseIterable {
+    case vendorCategory = "vendor_category"
+    case category
+    case vendor
+    case vendorRate = "vendor_rate"
+    case `default`
+}
+
+public struct ResolvedRate: Sendable, Equatable {
+    public let rateBps: Int
+    public let source: CommissionRateSource
+
+    public init(rateBps: Int, source: CommissionRateSource) {
+        self.rateBps = rateBps
+        self.source = source
+    }
+}
+
+/// The commission rules in force, indexed for resolution. Pure: no I/O.
+///
+/// The most specific rule wins: (vendor, category) › category › vendor (a rule whose category
+/// is null) › the vendor's own `commission_rate_bps` › the configured default.
+public struct CommissionRuleSet: Sendable {
+    private var byVendorAndCategory: [VendorCategory: Int] = [:]
+    private var byCategory: [String: Int] = [:]
+    private var byVendor: [String: Int] = [:]
+
+    private struct VendorCategory: Hashable, Sendable {
+        let vendorId: String
+        let category: String
+    }
+
+    public init(_ rules: [CommissionRule]) {
+        for rule in rules {
+            switch (rule.vendorId, rule.category) {
+            case (let vendorId?, let category?): byVendorAndCategory[VendorCategory(vendorId: vendorId, category: category)] = rule.rateBps
+            case (nil, let category?): byCategory[category] = rule.rateBps
+            case (let vendorId?, nil): byVendor[vendorId] = rule.rateBps
+            case (nil, nil): continue  // the table refuses such a rule
+            }
+        }
+    }
+
+    /// The rate for a line of `vendorId` whose product is in `category` (nil when the product
+    /// is unknown: only vendor-level rates can apply then).
+    public func resolve(vendorId: String, category: String?, vendorRateBps: Int?, defaultBps: Int) -> ResolvedRate {
+        if let category, let rate = byVendorAndCategory[VendorCategory(vendorId: vendorId, category: category)] {
+            return ResolvedRate(rateBps: rate, source: .vendorCategory)
+        }
+        if let category, let rate = byCategory[category] { return ResolvedRate(rateBps: rate, source: .category) }
+        if let rate = byVendor[vendorId] { return ResolvedRate(rateBps: rate, source: .vendor) }
+        if let vendorRateBps { return ResolvedRate(rateBps: vendorRateBps, source: .vendorRate) }
+        return ResolvedRate(rateBps: defaultBps, source: .default)
+    }
+}
+
+extension CommissionRuleStore {
+    /// The rules that can apply to lines of these vendors and categories.
+    public static func rules(_ db: any Queryable, vendorIds: [String], categories: [String]) async throws -> [CommissionRule] {
+        guard !vendorIds.isEmpty || !categories.isEmpty else { return [] }
+        return try await db.query(
+            """
+            SELECT vendor_id, category, rate_bps FROM commission_rules
+            WHERE vendor_id = ANY ($1::text[]) OR category = ANY ($2::text[])
+            """, [vendorIds, categories]
+        ).rows.map {
+            CommissionRule(
+                vendorId: try $0.optionalString("vendor_id"), category: try $0.optionalString("category"),
+                rateBps: try $0.int("rate_bps"))
+        }
+    }
+}
+
+/// Fixes the commission rate on suborder lines: once set, a line's rate never changes, so a
+/// refund reverses commission at the rate its sale was charged.
+public enum CommissionRates {
+    /// Sets the rate of every line of `suborderId` that has none yet (call it in the transaction
+    /// that delivers the suborder). Returns the rates now stored, by line id.
+    @discardableResult
+    public static func fixForSuborder(_ tx: Transaction, suborderId: String, defaultBps: Int) async throws -> [String: Int] {
+        let lines = try await tx.query(lineSelect + " WHERE l.suborder_id = $1 ORDER BY l.id", [suborderId])
+        return try await fix(tx, lines: lines, defaultBps: defaultBps)
+    }
+
+    /// Sets the rate of each of these lines that has none yet, from the rules in force now, and
+    /// returns every line's stored rate.
+    public static func fix(_ tx: Transaction, lineIds: [String], defaultBps: Int) async throws -> [String: Int] {
+        guard !lineIds.isEmpty else { return [:] }
+        return try await fix(
+            tx, lines: try await tx.query(lineSelect + " WHERE l.id = ANY ($1::text[]) ORDER BY l.id", [lineIds]),
+            defaultBps: defaultBps)
+    }
+
+    static let lineSelect = """
+        SELECT l.id, l.vendor_id, p.category, v.commission_rate_bps AS vendor_rate, l.commission_rate_bps
+        FROM suborder_lines l
+        JOIN vendors v ON v.id = l.vendor_id
+        LEFT JOIN products p ON p.sku = l.sku
+        """
+
+    /// Resolves a rate for each line without one and stores it. A line whose rate another
+    /// transaction fixed first keeps that rate (`coalesce` re-reads the row after waiting for its
+    /// lock), and the stored rates are what this returns.
+    private static func fix(_ tx: Transaction, lines: QueryResult, defaultBps: Int) async throws -> [String: Int] {
+        var rates: [String: Int] = [:]
+        var missing: [(id: String, vendorId: String, category: String?, vendorRate: Int?)] = []
+        for row in lines.rows {
+            let id = try row.string("id")
+            if let fixed = try row.optionalInt("commission_rate_bps") {
+                rates[id] = fixed
+            } else {
+                missing.append(
+                    (id, try row.string("vendor_id"), try row.optionalString("category"), try row.optionalInt("vendor_rate")))
+            }
+        }
+        guard !missing.isEmpty else { return rates }
+        let rules = CommissionRuleSet(
+            try await CommissionRuleStore.rules(
+                tx, vendorIds: Array(Set(missing.map(\.vendorId))).sorted(),
+                categories: Array(Set(missing.compactMap(\.category))).sorted()))
+        let resolved = missing.map {
+            rules.resolve(vendorId: $0.vendorId, category: $0.category, vendorRateBps: $0.vendorRate, defaultBps: defaultBps).rateBps
+        }
+        let stored = try await tx.query(
+            """
+            UPDATE suborder_lines l SET commission_rate_bps = coalesce(l.commission_rate_bps, u.rate)
+            FROM unnest($1::text[], $2::int[]) AS u(id, rate)
+            WHERE l.id = u.id
+            RETURNING l.id, l.commission_rate_bps
+            """, [missing.map(\.id), resolved])
+        for row in stored.rows { rates[try row.string("id")] = try row.int("commission_rate_bps") }
+        return rates
+    }
+}

@@ -37,8 +37,11 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
     CatalogRoutes(services: services).register(routes)
     StockRoutes(services: services).register(routes)
     CommissionRoutes(services: services).register(routes)
+    SettlementRoutes(services: services).register(routes)
     OrderRoutes(services: services).register(routes)
     FulfilmentRoutes(services: services).register(routes)
     WebhookRoutes(services: services).register(routes)
+    ReturnRoutes(services: services).register(routes)
+    CaseRoutes(services: services).register(routes)
     return (router, table)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommerceCore
 import Foundation
 import Hummingbird
 import Logging
@@ -6,13 +7,14 @@ import NIOCore
 import NIOPosix
 import Postgres
 import ServiceLifecycle
+import Settlement
 
 @main
 struct MarketplaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marketplace",
         abstract: "The order brain of a multi-vendor marketplace.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, Settle.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -78,5 +80,54 @@ struct Serve: AsyncParsableCommand {
         startup.logger.info("serving", metadata: ["address": "\(startup.config.host):\(startup.config.port)"])
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         await startup.pool.shutdown()
+    }
+}
+
+/// `marketplace settle --period-end <RFC 3339>`: creates a settlement run exactly as
+/// `POST /v1/settlement-runs` does (same lock, same exactly-once rules) and prints it as JSON.
+struct Settle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a settlement run up to --period-end (inclusive) and print it as JSON.")
+
+    @Option(name: .customLong("period-end"), help: "RFC 3339 timestamp with a time zone, e.g. 2026-12-01T00:00:00Z.")
+    var periodEnd: String
+
+    func validate() throws {
+        guard RFC3339.parse(periodEnd) != nil else {
+            throw ValidationError("--period-end must be an RFC 3339 timestamp with a time zone, e.g. 2026-12-01T00:00:00Z")
+        }
+    }
+
+    func run() async throws {
+        let startup = try Startup()
+        do {
+            let run = try await Self.createRun(
+                startup.pool, migrator: startup.migrator, periodEnd: RFC3339.parse(periodEnd)!,
+                defaultCommissionBps: startup.config.defaultCommissionBps)
+            await startup.pool.shutdown()
+            print(JSONWriter.string(run.json))
+        } catch let error as DomainError {
+            await startup.pool.shutdown()
+            FileHandle.standardError.write(Data("settle: \(error.detail)\n".utf8))
+            throw ExitCode(error.kind == .conflict ? 75 : 1)  // 75: EX_TEMPFAIL, try again
+        } catch {
+            await startup.pool.shutdown()
+            throw error
+        }
+    }
+
+    /// The run, created in one transaction; refuses to run against a database whose migrations
+    /// are not all applied (run `marketplace migrate` first).
+    static func createRun(
+        _ pool: ConnectionPool, migrator: Migrator, periodEnd: Date, defaultCommissionBps: Int
+    ) async throws -> SettlementRun {
+        let applied = try await Migrator.appliedVersion(pool)
+        guard applied >= migrator.latestVersion else {
+            throw ValidationError(
+                "the database is at schema \(applied), this build needs \(migrator.latestVersion): run `marketplace migrate` first")
+        }
+        return try await pool.transaction { tx in
+            try await SettlementStore.createRun(tx, periodEnd: periodEnd, defaultCommissionBps: defaultCommissionBps)
+        }
     }
 }

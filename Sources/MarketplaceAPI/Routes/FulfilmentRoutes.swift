@@ -2,6 +2,7 @@ import CommerceCore
 import Foundation
 import Hummingbird
 import Postgres
+import Settlement
 import VendorRouting
 
 /// Vendor fulfilment: the change feed, suborder actions and the SLA sweep.
@@ -89,6 +90,11 @@ struct FulfilmentRoutes: Sendable {
             return try await services.commands.run(request, context, body: body) { tx in
                 let suborder = try await SuborderLifecycle.perform(
                     tx, suborderId: id, action: action, details: parsed, vendorScope: scope)
+                if action == .deliver {
+                    // The commission rate of each delivered line is fixed now, in the same transaction.
+                    try await CommissionRates.fixForSuborder(
+                        tx, suborderId: suborder.id, defaultBps: services.config.defaultCommissionBps)
+                }
                 return CommandResult(.ok, suborder.json)
             }
         }

@@ -67,16 +67,38 @@ struct OrderRoutes: Sendable {
             let orderIds = page.items.filter { $0.kind == .order }.map(\.id)
             let orders = Dictionary(
                 uniqueKeysWithValues: try await OrderStore.orders(services.pool, ids: orderIds).map { ($0.id, $0) })
+            func ids(_ kind: TimelineEntry.Kind) -> [String] { page.items.filter { $0.kind == kind }.map(\.id) }
+            let returns = Dictionary(
+                try await ReturnStore.returns(services.pool, ids: ids(.return)).map { ($0.id, $0.json) },
+                uniquingKeysWith: { a, _ in a })
+            let cases = Dictionary(
+                try await CaseStore.cases(services.pool, ids: ids(.case)).map { ($0.id, $0.json) },
+                uniquingKeysWith: { a, _ in a })
+            let messages = Dictionary(
+                try await CaseStore.messages(services.pool, ids: ids(.message)).map { ($0.id, $0.json) },
+                uniquingKeysWith: { a, _ in a })
             let data: [JSONValue] = page.items.map { entry in
                 switch entry.kind {
                 case .order:
                     return entry.json(data: orders[entry.id]?.json ?? ["id": .string(entry.id)])
-                default:
+                case .return:
+                    return entry.json(data: returns[entry.id] ?? ["id": .string(entry.id)])
+                case .case:
+                    return entry.json(data: cases[entry.id] ?? ["id": .string(entry.id)])
+                case .message:
+                    return entry.json(data: messages[entry.id] ?? ["id": .string(entry.id)])
+                case .suborderStatus, .returnStatus, .caseStatus:
                     var object = JSONObject([("status", .from(entry.status))])
-                    if entry.kind == .suborderStatus {
+                    switch entry.kind {
+                    case .suborderStatus:
                         object["suborder_id"] = .string(entry.id)
                         object["order_id"] = .from(entry.parentId)
+                    case .returnStatus:
+                        object["return_id"] = .string(entry.id)
+                    default:
+                        object["case_id"] = .string(entry.id)
                     }
+                    object["at"] = .string(RFC3339.format(entry.at))
                     return entry.json(data: .object(object))
                 }
             }

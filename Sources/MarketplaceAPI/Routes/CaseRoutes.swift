@@ -1,0 +1,87 @@
+import CommerceCore
+import CustomerService
+import Foundation
+import Hummingbird
+import Postgres
+import VendorRouting
+
+/// Customer-service cases: opening, reading, messages, resolving, the vendor's list.
+struct CaseRoutes: Sendable {
+    let services: AppServices
+
+    func register(_ routes: Routes) {
+        routes.post("/v1/cases") { request, context in
+            let principal = try context.require(.channel, .operator)
+            let body = try await request.jsonBody(context: context)
+            let input = try CaseInput.parse(body.value, principal: principal)
+            let caller = try principal.caller()
+            let window = services.config.caseFirstResponseSeconds
+            return try await services.commands.run(request, context, body: body) { tx in
+                CommandResult(
+                    .created, try await CaseLifecycle.open(tx, input, caller: caller, firstResponseSeconds: window).json)
+            }
+        }
+
+        routes.get("/v1/cases/{id}") { _, context in
+            let principal = try context.require(.channel, .operator, .vendor)
+            let id = try context.path("id")
+            return .json(try await CaseLifecycle.read(services.pool, id: id, caller: try principal.caller()).json)
+        }
+
+        routes.post("/v1/cases/{id}/messages") { request, context in
+            let principal = try context.require(.channel, .operator, .vendor)
+            let id = try context.path("id")
+            let body = try await request.jsonBody(context: context)
+            var f = Fields(body.value)
+            let text = f.string("body", maxLength: CaseInput.maxMessageLength)
+            try f.check()
+            let caller = try principal.caller()
+            return try await services.commands.run(request, context, body: body) { tx in
+                CommandResult(.created, try await CaseLifecycle.post(tx, caseId: id, body: text!, caller: caller).json)
+            }
+        }
+
+        routes.post("/v1/cases/{id}/resolve") { request, context in
+            let principal = try context.require(.channel, .operator)
+            let id = try context.path("id")
+            let body = try await request.optionalJSONBody(context: context)
+            let caller = try principal.caller()
+            return try await services.commands.run(request, context, body: body) { tx in
+                CommandResult(.ok, try await CaseLifecycle.resolve(tx, caseId: id, caller: caller).json)
+            }
+        }
+
+        routes.get("/v1/vendors/{vendor_id}/cases") { request, context in
+            let vendorId = try context.path("vendor_id")
+            try context.requireVendor(vendorId, or: .operator)
+            let page = try request.pageRequest()
+            let status: CaseStatus? = try request.statusFilter()
+            try await CatalogStore.requireVendor(services.pool, id: vendorId)
+            return .json(try await CaseStore.vendorCases(services.pool, vendorId: vendorId, status: status, page: page).json)
+        }
+    }
+}
+
+/// `POST /v1/cases` body → `NewCase`, naming every bad field.
+enum CaseInput {
+    static let maxMessageLength = 10_000
+
+    static func parse(_ value: JSONValue, principal: Principal) throws -> NewCase {
+        var f = Fields(value)
+        let customerId = f.string("customer_id", maxLength: 200)
+        let subject = f.string("subject", maxLength: 300)
+        let message = f.string("message", maxLength: maxMessageLength)
+        let channel = f.string("channel", required: false, maxLength: 100)
+        if principal.role == .channel, let channel, channel != principal.channel {
+            f.fail("channel", "this key opens cases for channel '\(principal.channel ?? "")' only")
+        }
+        let orderId = f.string("order_id", required: false, maxLength: 100)
+        let suborderId = f.string("suborder_id", required: false, maxLength: 100)
+        let returnId = f.string("return_id", required: false, maxLength: 100)
+        try f.check()
+        return NewCase(
+            customerId: customerId!, subject: subject!, message: message!,
+            channel: principal.role == .channel ? principal.channel : channel, orderId: orderId, suborderId: suborderId,
+            returnId: returnId)
+    }
+}

@@ -1,0 +1,387 @@
+import CommerceCore
+import Foundation
+import Postgres
+
+/// SQL for settlement runs, statements, their lines and the ledger. Writes take the caller's
+/// transaction; reads take anything `Queryable`.
+public enum SettlementStore {
+    /// Names the transaction-scoped advisory lock held while a run is built. Every process uses
+    /// the same key, so at most one run is being built at a time across all of them.
+    public static let runLockKey: Int64 = 0x7365_746C_5F72_756E  // "setl_run"
+
+    /// Rows per multi-row INSERT.
+    static let batchSize = 2000
+
+    // MARK: creating a run
+
+    /// Builds a `draft` run covering every delivered line (by `delivered_at`) and every refunded
+    /// return line (by the return's `received_at`) up to `periodEnd` inclusive that no earlier
+    /// run settled: one statement per (vendor, currency), its lines, the ledger postings, and a
+    /// `settlement.statement_created` event per statement, all in `tx`.
+    ///
+    /// Exactly once: a run holds a transaction-scoped advisory lock while it is built (another run
+    /// started meanwhile fails at once with `conflict`), reads what is unsettled only after taking
+    /// it, and the unique `source` of `settlement_lines` refuses a second settlement of any line
+    /// even if the lock were bypassed. A run with nothing to settle is still created, empty.
+    public static func createRun(
+        _ tx: Transaction, periodEnd: Date, defaultCommissionBps: Int, now: Date = Date()
+    ) async throws -> SettlementRun {
+        let locked = try await tx.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [runLockKey])
+        guard try locked.first?.bool("locked") == true else {
+            throw DomainError.conflict("Another settlement run is being built right now; try again when it has finished.")
+        }
+        let sources = try await unsettledSources(tx, periodEnd: periodEnd, defaultCommissionBps: defaultCommissionBps)
+        let drafts = try SettlementBuilder.build(sources)
+
+        let runId = Identifier.make("setl")
+        try await tx.query(
+            "INSERT INTO settlement_runs (id, status, period_end, created_at) VALUES ($1, 'draft', $2, $3)",
+            [runId, periodEnd, now])
+        let statementIds = drafts.map { _ in Identifier.make("stmt") }
+        do {
+            try await insertStatements(tx, runId: runId, ids: statementIds, drafts: drafts, now: now)
+            try await insertLines(tx, runId: runId, statementIds: statementIds, drafts: drafts)
+        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "settlement_lines_settled_once" {
+            throw DomainError.conflict("Some of these lines were settled by another run at the same time; try again.")
+        }
+        var postings: [(statementId: String, posting: Posting)] = []
+        for (i, draft) in drafts.enumerated() { postings += draft.postings.map { (statementIds[i], $0) } }
+        try await insertPostings(tx, runId: runId, postings)
+        try await assertRunBalanced(tx, runId: runId)
+
+        guard let run = try await run(tx, id: runId) else { throw DomainError.notFound("Settlement run \(runId)") }
+        try await Outbox.enqueue(
+            tx,
+            run.statements.map { Outbox.Event(vendorId: $0.vendorId, type: "settlement.statement_created", data: $0.json) },
+            now: now)
+        return run
+    }
+
+    /// Sales and refunds up to `periodEnd` without a settlement line yet. A sold line whose rate
+    /// was never fixed (delivered before rates were recorded, or refunded before it was delivered)
+    /// gets it fixed now, from the rules in force, so its sale and refunds share one rate.
+    static func unsettledSources(_ tx: Transaction, periodEnd: Date, defaultCommissionBps: Int) async throws
+        -> [SettlementSource]
+    {
+        struct Pending {
+            let kind: SettlementLineKind
+            let suborderLineId: String
+            let returnId: String?
+            let returnLineId: String?
+            let vendorId: String
+            let currency: String
+            let sku: String
+            let quantity: Int
+            let unitPrice: Int64
+            let rateBps: Int?
+            let at: Date
+        }
+        var pending: [Pending] = []
+        let sales = try await tx.query(
+            """
+            SELECT l.id, l.vendor_id, l.sku, l.quantity, l.unit_price, l.commission_rate_bps, s.currency, s.delivered_at
+            FROM suborders s
+            JOIN suborder_lines l ON l.suborder_id = s.id
+            WHERE s.status = 'delivered' AND s.delivered_at <= $1
+              AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
+            """, [periodEnd])
+        for row in sales.rows {
+            pending.append(
+                Pending(
+                    kind: .sale, suborderLineId: try row.string("id"), returnId: nil, returnLineId: nil,
+                    vendorId: try row.string("vendor_id"), currency: try row.string("currency"), sku: try row.string("sku"),
+                    quantity: try row.int("quantity"), unitPrice: try row.int64("unit_price"),
+                    rateBps: try row.optionalInt("commission_rate_bps"), at: try row.date("delivered_at")))
+        }
+        let refunds = try await tx.query(
+            """
+            SELECT rl.id, rl.return_id, rl.suborder_line_id, rl.vendor_id, rl.sku, rl.received_quantity, rl.unit_price,
+                   l.commission_rate_bps, r.currency, r.received_at
+            FROM returns r
+            JOIN return_lines rl ON rl.return_id = r.id
+            JOIN suborder_lines l ON l.id = rl.suborder_line_id
+            WHERE r.status = 'refunded' AND r.received_at <= $1 AND rl.received_quantity > 0
+              AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'refund:' || rl.id)
+            """, [periodEnd])
+        for row in refunds.rows {
+            pending.append(
+                Pending(
+                    kind: .refund, suborderLineId: try row.string("suborder_line_id"),
+                    returnId: try row.string("return_id"), returnLineId: try row.string("id"),
+                    vendorId: try row.string("vendor_id"), currency: try row.string("currency"), sku: try row.string("sku"),
+                    quantity: try row.int("received_quantity"), unitPrice: try row.int64("unit_price"),
+                    rateBps: try row.optionalInt("commission_rate_bps"), at: try row.date("received_at")))
+        }
+        let unfixed = Array(Set(pending.filter { $0.rateBps == nil }.map(\.suborderLineId))).sorted()
+        let fixed = try await CommissionRates.fix(tx, lineIds: unfixed, defaultBps: defaultCommissionBps)
+        return try pending.map { line in
+            guard let rate = line.rateBps ?? fixed[line.suborderLineId] else {
+                throw RowDecodingError(column: "commission_rate_bps", reason: "no rate for line \(line.suborderLineId)")
+            }
+            return SettlementSource(
+                kind: line.kind, suborderLineId: line.suborderLineId, returnId: line.returnId, returnLineId: line.returnLineId,
+                vendorId: line.vendorId, currency: line.currency, sku: line.sku, quantity: line.quantity,
+                unitPrice: line.unitPrice, rateBps: rate, at: line.at)
+        }
+    }
+
+    static func insertStatements(
+        _ tx: Transaction, runId: String, ids: [String], drafts: [StatementDraft], now: Date
+    ) async throws {
+        for start in stride(from: 0, to: drafts.count, by: batchSize) {
+            let range = start..<min(start + batchSize, drafts.count)
+            let batch = drafts[range]
+            try await tx.query(
+                """
+                INSERT INTO settlement_statements (id, run_id, vendor_id, currency, gross_sales, commission, refunds,
+                                                   commission_refunded, net_payable, line_count, created_at)
+                SELECT id, $1::text, vendor_id, currency, g, c, r, cr, n, lc, $11::timestamptz
+                FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
+                            $9::bigint[], $10::int[])
+                     WITH ORDINALITY AS s(id, vendor_id, currency, g, c, r, cr, n, lc, ord)
+                ORDER BY ord
+                """,
+                [
+                    runId, Array(ids[range]), batch.map(\.vendorId), batch.map(\.currency), batch.map(\.totals.grossSales),
+                    batch.map(\.totals.commission), batch.map(\.totals.refunds), batch.map(\.totals.commissionRefunded),
+                    batch.map(\.netPayable), batch.map(\.totals.lineCount), now,
+                ])
+        }
+    }
+
+    static func insertLines(_ tx: Transaction, runId: String, statementIds: [String], drafts: [StatementDraft]) async throws {
+        var rows: [(statementId: String, line: StatementLine)] = []
+        for (i, draft) in drafts.enumerated() { rows += draft.lines.map { (statementIds[i], $0) } }
+        for start in stride(from: 0, to: rows.count, by: batchSize) {
+            let batch = rows[start..<min(start + batchSize, rows.count)]
+            let lines = batch.map(\.line)
+            try await tx.query(
+                """
+                INSERT INTO settlement_lines (run_id, statement_id, vendor_id, currency, kind, suborder_line_id, return_id,
+                                              return_line_id, sku, quantity, amount, rate_bps, commission, at)
+                SELECT $1::text, st, v, cur, k, sl, rid, rlid, sku, q, a, rate, c, at
+                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                            $9::text[], $10::int[], $11::bigint[], $12::int[], $13::bigint[], $14::timestamptz[])
+                     WITH ORDINALITY AS l(st, v, cur, k, sl, rid, rlid, sku, q, a, rate, c, at, ord)
+                ORDER BY ord
+                """,
+                [
+                    runId, batch.map(\.statementId), lines.map(\.vendorId), lines.map(\.currency), lines.map(\.kind.rawValue),
+                    lines.map(\.suborderLineId), lines.map(\.returnId), lines.map(\.returnLineId), lines.map(\.sku),
+                    lines.map(\.quantity), lines.map(\.amount), lines.map(\.rateBps), lines.map(\.commission),
+                    lines.map(\.at),
+                ])
+        }
+    }
+
+    static func insertPostings(_ tx: Transaction, runId: String, _ postings: [(statementId: String, posting: Posting)])
+        async throws
+    {
+        for start in stride(from: 0, to: postings.count, by: batchSize) {
+            let batch = postings[start..<min(start + batchSize, postings.count)]
+            let values = batch.map(\.posting)
+            try await tx.query(
+                """
+                INSERT INTO ledger_postings (run_id, statement_id, vendor_id, kind, account, currency, amount)
+                SELECT $1::text, st, v, k, acc, cur, amt
+                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+                     WITH ORDINALITY AS p(st, v, k, acc, cur, amt, ord)
+                ORDER BY ord
+                """,
+                [
+                    runId, batch.map(\.statementId), values.map(\.vendorId), values.map(\.kind.rawValue),
+                    values.map(\.account), values.map(\.currency), values.map(\.amount),
+                ])
+        }
+    }
+
+    /// Throws unless the run's stored postings sum to zero in every currency, so an unbalanced
+    /// ledger can never commit.
+    static func assertRunBalanced(_ tx: Transaction, runId: String) async throws {
+        let off = try await tx.query(
+            """
+            SELECT currency, sum(amount)::text AS total FROM ledger_postings WHERE run_id = $1
+            GROUP BY currency HAVING sum(amount) <> 0 ORDER BY currency
+            """, [runId])
+        guard off.isEmpty else {
+            throw SettlementMathError.unbalanced(
+                try off.rows.map { "\(try $0.string("currency")) off by \(try $0.string("total"))" }.joined(separator: ", "))
+        }
+    }
+
+    // MARK: transitions
+
+    /// `approve` (draft → approved) or `pay` (approved → paid, which posts each statement's
+    /// payout). The run row is locked first, so concurrent transitions serialise and the loser
+    /// sees the new status (409 invalid-transition).
+    public static func transition(
+        _ tx: Transaction, runId: String, _ action: SettlementRunAction, now: Date = Date()
+    ) async throws -> SettlementRun {
+        let row = try await tx.query("SELECT status FROM settlement_runs WHERE id = $1 FOR UPDATE", [runId])
+        guard let current = try row.first.flatMap({ SettlementRunStatus(rawValue: try $0.string("status")) }) else {
+            throw DomainError.notFound("Settlement run \(runId)")
+        }
+        guard let target = SettlementRunTransitions.apply(action, to: current) else {
+            throw DomainError.invalidTransition(
+                "Settlement run \(runId) is \(current.rawValue); \(action.rawValue) is allowed only from \(action.allowedFrom.rawValue).")
+        }
+        if action == .pay {
+            let statements = try await tx.query(
+                "SELECT id, vendor_id, currency, net_payable FROM settlement_statements WHERE run_id = $1 ORDER BY vendor_id, currency",
+                [runId])
+            var postings: [(statementId: String, posting: Posting)] = []
+            for statement in statements.rows {
+                let id = try statement.string("id")
+                postings += try Ledger.payPostings(
+                    vendorId: try statement.string("vendor_id"), currency: try statement.string("currency"),
+                    netPayable: try statement.int64("net_payable")
+                ).map { (id, $0) }
+            }
+            try Ledger.assertBalanced(postings.map(\.posting))
+            try await insertPostings(tx, runId: runId, postings)
+            try await assertRunBalanced(tx, runId: runId)
+        }
+        try await tx.query(
+            """
+            UPDATE settlement_runs SET status = $2,
+                approved_at = CASE WHEN $2 = 'approved' THEN $3::timestamptz ELSE approved_at END,
+                paid_at = CASE WHEN $2 = 'paid' THEN $3::timestamptz ELSE paid_at END
+            WHERE id = $1
+            """, [runId, target.rawValue, now])
+        guard let run = try await run(tx, id: runId) else { throw DomainError.notFound("Settlement run \(runId)") }
+        return run
+    }
+
+    // MARK: reads
+
+    static let statementSelect = """
+        SELECT s.id, s.run_id, s.vendor_id, s.currency, s.gross_sales, s.commission, s.refunds, s.commission_refunded,
+               s.net_payable, s.line_count, s.created_at, s.seq, r.period_end, r.status AS run_status
+        FROM settlement_statements s JOIN settlement_runs r ON r.id = s.run_id
+        """
+
+    static func decodeStatement(_ row: Row) throws -> Statement {
+        guard let status = SettlementRunStatus(rawValue: try row.string("run_status")) else {
+            throw RowDecodingError(column: "run_status", reason: "unknown run status")
+        }
+        return Statement(
+            id: try row.string("id"), runId: try row.string("run_id"), vendorId: try row.string("vendor_id"),
+            currency: try row.string("currency"),
+            totals: StatementTotals(
+                grossSales: try row.int64("gross_sales"), commission: try row.int64("commission"),
+                refunds: try row.int64("refunds"), commissionRefunded: try row.int64("commission_refunded"),
+                lineCount: try row.int("line_count")),
+            netPayable: try row.int64("net_payable"), periodEnd: try row.date("period_end"), runStatus: status,
+            createdAt: try row.date("created_at"))
+    }
+
+    /// The run with its statements (by vendor, then currency), or nil.
+    public static func run(_ db: any Queryable, id: String) async throws -> SettlementRun? {
+        guard
+            let row = try await db.query(
+                "SELECT id, status, period_end, created_at, approved_at, paid_at FROM settlement_runs WHERE id = $1", [id]
+            ).first
+        else { return nil }
+        guard let status = SettlementRunStatus(rawValue: try row.string("status")) else {
+            throw RowDecodingError(column: "status", reason: "unknown run status")
+        }
+        let statements = try await db.query(
+            statementSelect + " WHERE s.run_id = $1 ORDER BY s.vendor_id, s.currency", [id]
+        ).rows.map(decodeStatement)
+        return SettlementRun(
+            id: try row.string("id"), status: status, periodEnd: try row.date("period_end"),
+            createdAt: try row.date("created_at"), approvedAt: try row.optionalDate("approved_at"),
+            paidAt: try row.optionalDate("paid_at"), statements: statements)
+    }
+
+    public static func runExists(_ db: any Queryable, id: String) async throws -> Bool {
+        !(try await db.query("SELECT 1 FROM settlement_runs WHERE id = $1", [id]).isEmpty)
+    }
+
+    /// A vendor's statements across runs, oldest first.
+    public static func vendorStatements(_ db: any Queryable, vendorId: String, page: PageRequest) async throws -> Page<Statement> {
+        let afterSeq = page.after.flatMap { Int64($0[0]) } ?? 0
+        let rows = try await db.query(
+            statementSelect + " WHERE s.vendor_id = $1 AND s.seq > $2 ORDER BY s.seq LIMIT $3",
+            [vendorId, afterSeq, page.limit + 1]
+        ).rows
+        let keyed = try rows.map { (try decodeStatement($0), try $0.int64("seq")) }
+        let paged = Page(fetched: keyed, limit: page.limit) { [String($0.1)] }
+        return Page(items: paged.items.map(\.0), nextCursor: paged.nextCursor)
+    }
+
+    static func decodeLine(_ row: Row) throws -> StatementLine {
+        guard let kind = SettlementLineKind(rawValue: try row.string("kind")) else {
+            throw RowDecodingError(column: "kind", reason: "unknown line kind")
+        }
+        return StatementLine(
+            kind: kind, suborderLineId: try row.string("suborder_line_id"), returnId: try row.optionalString("return_id"),
+            returnLineId: try row.optionalString("return_line_id"), vendorId: try row.string("vendor_id"),
+            currency: try row.string("currency"), sku: try row.string("sku"), quantity: try row.int("quantity"),
+            amount: try row.int64("amount"), rateBps: try row.int("rate_bps"), commission: try row.int64("commission"),
+            at: try row.date("at"))
+    }
+
+    static let lineColumns = """
+        id, kind, suborder_line_id, return_id, return_line_id, vendor_id, currency, sku, quantity, amount, rate_bps,
+        commission, at
+        """
+
+    /// One vendor's lines in a run (every currency), in the order they were settled. Not found
+    /// when the run does not exist or has no statement for the vendor.
+    public static func statementLines(
+        _ db: any Queryable, runId: String, vendorId: String, page: PageRequest
+    ) async throws -> Page<StatementLine> {
+        let exists = try await db.query(
+            "SELECT 1 FROM settlement_statements WHERE run_id = $1 AND vendor_id = $2 LIMIT 1", [runId, vendorId])
+        guard !exists.isEmpty else {
+            if try await runExists(db, id: runId) {
+                throw DomainError.notFound("A statement of vendor \(vendorId) in settlement run \(runId)")
+            }
+            throw DomainError.notFound("Settlement run \(runId)")
+        }
+        let afterId = page.after.flatMap { Int64($0[0]) } ?? 0
+        let rows = try await db.query(
+            "SELECT \(lineColumns) FROM settlement_lines WHERE run_id = $1 AND vendor_id = $2 AND id > $3 ORDER BY id LIMIT $4",
+            [runId, vendorId, afterId, page.limit + 1]
+        ).rows
+        let keyed = try rows.map { (try decodeLine($0), try $0.int64("id")) }
+        let paged = Page(fetched: keyed, limit: page.limit) { [String($0.1)] }
+        return Page(items: paged.items.map(\.0), nextCursor: paged.nextCursor)
+    }
+
+    /// A slice of every line of a run, for the CSV export: lines after `afterId`, by id.
+    public static func runLines(_ db: any Queryable, runId: String, afterId: Int64, limit: Int) async throws
+        -> [(id: Int64, line: StatementLine)]
+    {
+        try await db.query(
+            "SELECT \(lineColumns) FROM settlement_lines WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            [runId, afterId, limit]
+        ).rows.map { (try $0.int64("id"), try decodeLine($0)) }
+    }
+
+    /// The run's postings in the order they were written (the run's own, then the payout's).
+    public static func postings(_ db: any Queryable, runId: String, page: PageRequest) async throws -> Page<Posting> {
+        guard try await runExists(db, id: runId) else { throw DomainError.notFound("Settlement run \(runId)") }
+        let afterId = page.after.flatMap { Int64($0[0]) } ?? 0
+        let rows = try await db.query(
+            """
+            SELECT id, account, currency, amount, vendor_id, kind FROM ledger_postings
+            WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3
+            """, [runId, afterId, page.limit + 1]
+        ).rows
+        let keyed: [(Posting, Int64)] = try rows.map { row in
+            guard let kind = PostingKind(rawValue: try row.string("kind")) else {
+                throw RowDecodingError(column: "kind", reason: "unknown posting kind")
+            }
+            return (
+                Posting(
+                    account: try row.string("account"), currency: try row.string("currency"), amount: try row.int64("amount"),
+                    vendorId: try row.string("vendor_id"), kind: kind),
+                try row.int64("id")
+            )
+        }
+        let paged = Page(fetched: keyed, limit: page.limit) { [String($0.1)] }
+        return Page(items: paged.items.map(\.0), nextCursor: paged.nextCursor)
+    }
+}
