@@ -3,8 +3,17 @@ import Foundation
 /// Opaque identifiers: a readable prefix and 128 random bits (UUID v4 uses the system CSPRNG).
 public enum Identifier {
     public static func make(_ prefix: String) -> String {
-        let hex = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return "\(prefix)_\(hex)"
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = Array(prefix.utf8)
+        out.reserveCapacity(out.count + 33)
+        out.append(95)
+        withUnsafeBytes(of: UUID().uuid) { bytes in
+            for byte in bytes {
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0x0f)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -17,33 +17,53 @@ public enum Outbox {
         }
     }
 
-    public static func enqueue(_ tx: Transaction, _ events: [Event], now: Date = Date()) async throws {
-        guard !events.isEmpty else { return }
-        var ids: [String] = []
-        var vendors: [String] = []
-        var types: [String] = []
-        var payloads: [String] = []
+    /// Events as the column arrays the insert takes.
+    public struct Rows: Sendable {
+        public var ids: [String] = []
+        public var vendors: [String] = []
+        public var types: [String] = []
+        public var payloads: [String] = []
+
+        public var parameters: [any PostgresEncodable] { [ids, vendors, types, payloads] }
+    }
+
+    public static func rows(_ events: [Event], now: Date) -> Rows {
+        var rows = Rows()
         let timestamp = RFC3339.format(now)
         for event in events {
-            ids.append(Identifier.make("msg"))
-            vendors.append(event.vendorId)
-            types.append(event.type)
-            payloads.append(
+            rows.ids.append(Identifier.make("msg"))
+            rows.vendors.append(event.vendorId)
+            rows.types.append(event.type)
+            rows.payloads.append(
                 JSONWriter.string(["type": .string(event.type), "timestamp": .string(timestamp), "data": event.data]))
         }
-        // One statement writes the events and fans each out to the vendor's endpoints that
-        // subscribe to its type, so deliveries exist exactly when the change committed.
-        try await tx.query(
-            """
-            WITH e AS (
+        return rows
+    }
+
+    /// Two CTEs (`outbox_e`, `outbox_d`) that write the events whose columns are parameters
+    /// `$first … $first+3`, and fan each out to the vendor's endpoints subscribed to its type,
+    /// so deliveries exist exactly when the change committed. `condition` may name a boolean
+    /// expression over `guardTable` that must hold for anything to be written.
+    public static func insertCTEs(first: Int, guardTable: String? = nil, condition: String = "true") -> String {
+        let from = guardTable.map { ", \($0)" } ?? ""
+        return """
+            outbox_e AS (
                 INSERT INTO outbox_events (id, vendor_id, type, payload)
-                SELECT i, v, t, p FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(i, v, t, p)
+                SELECT i, v, t, p FROM unnest($\(first)::text[], $\(first + 1)::text[], $\(first + 2)::text[], $\(first + 3)::text[])
+                     AS e(i, v, t, p)\(from)
+                WHERE \(condition)
                 RETURNING id, vendor_id, type, seq
+            ), outbox_d AS (
+                INSERT INTO webhook_deliveries (id, event_id, endpoint_id, vendor_id, type, event_seq)
+                SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), e.id, ep.id, e.vendor_id, e.type, e.seq
+                FROM outbox_e e JOIN webhook_endpoints ep
+                     ON ep.vendor_id = e.vendor_id AND ep.deleted_at IS NULL AND (ep.events IS NULL OR e.type = ANY (ep.events))
             )
-            INSERT INTO webhook_deliveries (id, event_id, endpoint_id, vendor_id, type, event_seq)
-            SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), e.id, ep.id, e.vendor_id, e.type, e.seq
-            FROM e JOIN webhook_endpoints ep
-                 ON ep.vendor_id = e.vendor_id AND ep.deleted_at IS NULL AND (ep.events IS NULL OR e.type = ANY (ep.events))
-            """, [ids, vendors, types, payloads])
+            """
+    }
+
+    public static func enqueue(_ tx: Transaction, _ events: [Event], now: Date = Date()) async throws {
+        guard !events.isEmpty else { return }
+        try await tx.query("WITH " + insertCTEs(first: 1) + " SELECT 1", rows(events, now: now).parameters)
     }
 }

@@ -45,7 +45,6 @@ public enum OrderPlacement {
     static let maxAttempts = 5
 
     public static func place(_ tx: Transaction, _ request: OrderRequest, now: Date = Date()) async throws -> Order {
-        try await checkReferences(tx, request)
         let planningLines = request.lines.enumerated().map { i, line in
             PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
         }
@@ -55,11 +54,18 @@ public enum OrderPlacement {
                 id: Identifier.make("oln"), position: i, sku: line.sku, quantity: line.quantity, cancelledQuantity: 0,
                 vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
         }
-        let routed = try await Routing.planAndReserve(
-            tx, lines: planningLines, currency: request.currency, fulfillment: request.fulfillment,
-            deliverBy: request.deliverBy, excluding: [], now: now)
-        guard case .routed(let plan, let windows) = routed else {
-            if case .unservable(let indexes) = routed {
+        var onlyLocation: (vendorId: String, code: String)?
+        if case .pickup(let vendorId, let location) = request.fulfillment { onlyLocation = (vendorId, location) }
+        let skus = Array(Set(request.lines.map(\.sku)))
+        for _ in 0..<maxAttempts {
+            let offers = try await CandidateStore.stockOffers(tx, skus: skus, currency: request.currency, onlyLocation: onlyLocation)
+            let candidates = CandidateBuilder.candidates(offers, fulfillment: request.fulfillment, now: now)
+            let plan: RoutingPlan
+            switch Routing.planner.plan(PlanningRequest(lines: planningLines, candidates: candidates, deliverBy: request.deliverBy)) {
+            case .infeasible(let indexes):
+                // Unknown skus, vendors or pickup locations leave no candidates, so they
+                // surface here: name them as the client's mistake (422) before saying 409.
+                try await checkReferences(tx, request)
                 throw DomainError(
                     .insufficientStock, "The order cannot be routed as a whole; nothing was reserved.",
                     errors: indexes.map {
@@ -67,22 +73,23 @@ public enum OrderPlacement {
                             "lines[\($0)]",
                             "not enough stock for \(request.lines[$0].quantity) × \(request.lines[$0].sku) within the order's constraints")
                     })
+            case .planned(let planned):
+                plan = planned
             }
-            throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
+            let suborders = Routing.suborders(
+                from: plan, orderId: orderId, currency: request.currency, orderLineIds: orderLines.map(\.id),
+                windows: Routing.windows(offers), replaces: nil, now: now)
+            let order = Order(
+                id: orderId, channel: request.channel, customerId: request.customerId, customerEmail: request.customerEmail,
+                status: .open, currency: request.currency, fulfillment: request.fulfillment, deliverBy: request.deliverBy,
+                lines: orderLines, suborders: suborders, createdAt: now)
+            let placed = try await OrderStore.placeAtomically(
+                tx, units: Routing.units(plan), order: order, suborders: suborders,
+                events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.json) }, now: now)
+            if placed { return order }
+            // Another order took the stock between our read and our lock: plan again.
         }
-        let suborders = Routing.suborders(
-            from: plan, orderId: orderId, currency: request.currency, orderLineIds: orderLines.map(\.id),
-            windows: windows, replaces: nil, now: now)
-        var order = Order(
-            id: orderId, channel: request.channel, customerId: request.customerId, customerEmail: request.customerEmail,
-            status: .open, currency: request.currency, fulfillment: request.fulfillment, deliverBy: request.deliverBy,
-            lines: orderLines, suborders: suborders, createdAt: now)
-        try await OrderStore.insertOrder(tx, order, lines: orderLines)
-        try await OrderStore.insertSuborders(tx, suborders)
-        try await Outbox.enqueue(
-            tx, suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.json) }, now: now)
-        order.status = .open
-        return order
+        throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
     }
 
     /// Unknown skus, vendors or pickup locations in the body are the client's mistake: 422.

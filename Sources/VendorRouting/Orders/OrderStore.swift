@@ -130,36 +130,20 @@ public enum OrderStore {
         public let linePositions: [Int]
     }
 
-    public static func insertOrder(_ tx: Transaction, _ order: Order, lines: [OrderLine]) async throws {
-        let linesJSON = JSONValue.array(
-            lines.map {
-                [
-                    "id": .string($0.id), "position": .int(Int64($0.position)), "sku": .string($0.sku),
-                    "quantity": .int(Int64($0.quantity)), "vendor_id": .from($0.vendorId),
-                    "max_unit_price": .from($0.maxUnitPrice),
-                ]
-            })
-        try await tx.query(
-            """
-            WITH o AS (
-                INSERT INTO orders (id, channel, customer_id, customer_email, currency, fulfillment, deliver_by, status, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'open', $9)
-            )
-            INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price)
-            SELECT x.id, $1, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price
-            FROM jsonb_to_recordset($8::jsonb)
-                 AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint)
-            """,
-            [
-                order.id, order.channel, order.customerId, order.customerEmail, order.currency,
-                JSONText(JSONWriter.string(order.fulfillment.json)), order.deliverBy, JSONText(JSONWriter.string(linesJSON)),
-                order.createdAt,
-            ])
+    static func orderLineRecords(_ lines: [OrderLine]) -> JSONText {
+        JSONText(
+            JSONWriter.string(
+                .array(
+                    lines.map {
+                        [
+                            "id": .string($0.id), "position": .int(Int64($0.position)), "sku": .string($0.sku),
+                            "quantity": .int(Int64($0.quantity)), "vendor_id": .from($0.vendorId),
+                            "max_unit_price": .from($0.maxUnitPrice),
+                        ]
+                    })))
     }
 
-    /// Inserts suborders with their lines and their first status event.
-    public static func insertSuborders(_ tx: Transaction, _ suborders: [Suborder]) async throws {
-        guard !suborders.isEmpty else { return }
+    static func suborderRecords(_ suborders: [Suborder]) -> (suborders: JSONText, lines: JSONText) {
         var subs: [JSONValue] = []
         var lines: [JSONValue] = []
         for sub in suborders {
@@ -181,29 +165,98 @@ public enum OrderStore {
                 ])
             }
         }
-        try await tx.query(
-            """
-            WITH s AS (
+        return (JSONText(JSONWriter.string(.array(subs))), JSONText(JSONWriter.string(.array(lines))))
+    }
+
+    static let orderInsertCTE = """
+        o AS (
+            INSERT INTO orders (id, channel, customer_id, customer_email, currency, fulfillment, deliver_by, status, created_at)
+            SELECT $5, $6, $7, $8, $9, $10::jsonb, $11, 'open', $12 FROM verdict WHERE ok
+        ), ol AS (
+            INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price)
+            SELECT x.id, $5, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price
+            FROM jsonb_to_recordset($13::jsonb)
+                 AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint), verdict
+            WHERE ok
+        )
+        """
+
+    /// Suborders, their lines and first status events, from `$first` (suborders) and
+    /// `$first+1` (lines), written only when `verdict.ok` (or always, without a guard).
+    static func suborderInsertCTEs(first: Int, guarded: Bool) -> String {
+        let from = guarded ? ", verdict" : ""
+        let condition = guarded ? "WHERE ok" : ""
+        return """
+            s AS (
                 INSERT INTO suborders (id, order_id, vendor_id, location, status, currency, subtotal, accept_by, ship_by,
                                        promised_delivery, routing_reason, candidates_considered, replaces,
                                        created_at, updated_at)
                 SELECT x.id, x.order_id, x.vendor_id, x.location, 'pending_acceptance', x.currency, x.subtotal,
                        x.accept_by, x.ship_by, x.promised_delivery, x.routing_reason, x.candidates_considered,
                        x.replaces, x.created_at, x.created_at
-                FROM jsonb_to_recordset($1::jsonb) AS x(id text, order_id text, vendor_id text, location text,
+                FROM jsonb_to_recordset($\(first)::jsonb) AS x(id text, order_id text, vendor_id text, location text,
                      currency text, subtotal bigint, accept_by timestamptz, ship_by timestamptz,
                      promised_delivery timestamptz, routing_reason text, candidates_considered int, replaces text,
-                     created_at timestamptz)
+                     created_at timestamptz)\(from)
+                \(condition)
                 RETURNING id, order_id, created_at
             ), e AS (
                 INSERT INTO suborder_events (suborder_id, order_id, status, at)
                 SELECT id, order_id, 'pending_acceptance', created_at FROM s
+            ), sl AS (
+                INSERT INTO suborder_lines (id, suborder_id, order_line_id, vendor_id, sku, quantity, unit_price, position)
+                SELECT x.id, x.suborder_id, x.order_line_id, x.vendor_id, x.sku, x.quantity, x.unit_price, x.position
+                FROM jsonb_to_recordset($\(first + 1)::jsonb) AS x(id text, suborder_id text, order_line_id text, vendor_id text,
+                     sku text, quantity int, unit_price bigint, position int)\(from)
+                \(condition)
             )
-            INSERT INTO suborder_lines (id, suborder_id, order_line_id, vendor_id, sku, quantity, unit_price, position)
-            SELECT x.id, x.suborder_id, x.order_line_id, x.vendor_id, x.sku, x.quantity, x.unit_price, x.position
-            FROM jsonb_to_recordset($2::jsonb) AS x(id text, suborder_id text, order_line_id text, vendor_id text,
-                 sku text, quantity int, unit_price bigint, position int)
-            """, [JSONText(JSONWriter.string(.array(subs))), JSONText(JSONWriter.string(.array(lines)))])
+            """
+    }
+
+    /// Places an order in one statement: locks the planned stock rows in the global order,
+    /// checks every one still has the units, and only then reserves them and writes the order,
+    /// its lines, suborders, status events, outbox events and webhook deliveries. One round
+    /// trip, and the row locks are held only until the commit that follows. Returns false,
+    /// having written nothing, when some row no longer has the units.
+    public static func placeAtomically(
+        _ tx: Transaction, units: [StockUnits], order: Order, suborders: [Suborder], events: [Outbox.Event], now: Date
+    ) async throws -> Bool {
+        let items = StockUnits.aggregate(units)
+        let (subs, subLines) = suborderRecords(suborders)
+        let sql = """
+            WITH want AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS w(vendor_id, location, sku, q)
+            ), locked AS MATERIALIZED (
+                SELECT s.vendor_id, s.location, s.sku, s.on_hand - s.reserved AS available
+                FROM stock s JOIN want w ON s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
+                ORDER BY s.vendor_id, s.location, s.sku
+                FOR UPDATE OF s
+            ), verdict AS MATERIALIZED (
+                SELECT count(l.sku) = (SELECT count(*) FROM want) AND coalesce(bool_and(l.available >= w.q), false) AS ok
+                FROM want w LEFT JOIN locked l ON l.vendor_id = w.vendor_id AND l.location = w.location AND l.sku = w.sku
+            ), reserve AS (
+                UPDATE stock s SET reserved = s.reserved + w.q, updated_at = now()
+                FROM want w, verdict v
+                WHERE v.ok AND s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
+            ), \(orderInsertCTE), \(suborderInsertCTEs(first: 14, guarded: true)), \(Outbox.insertCTEs(first: 16, guardTable: "verdict", condition: "ok"))
+            SELECT ok FROM verdict
+            """
+        var parameters: [any PostgresEncodable] = [
+            items.map(\.vendorId), items.map(\.location), items.map(\.sku), items.map(\.quantity),
+            order.id, order.channel, order.customerId, order.customerEmail, order.currency,
+            JSONText(JSONWriter.string(order.fulfillment.json)), order.deliverBy, order.createdAt,
+            orderLineRecords(order.lines), subs, subLines,
+        ]
+        parameters.append(contentsOf: Outbox.rows(events, now: now).parameters)
+        let result = try await tx.query(sql, parameters)
+        return try result.first?.bool("ok") ?? false
+    }
+
+    /// Inserts suborders with their lines and their first status event (rerouting).
+    public static func insertSuborders(_ tx: Transaction, _ suborders: [Suborder]) async throws {
+        guard !suborders.isEmpty else { return }
+        let (subs, lines) = suborderRecords(suborders)
+        try await tx.query("WITH " + suborderInsertCTEs(first: 1, guarded: false) + " SELECT 1", [subs, lines])
     }
 
     /// Moves a suborder to a new status, gives it a new feed position and records the event.

@@ -32,22 +32,29 @@ enum Routing {
             case .infeasible(let indexes):
                 return .unservable(indexes)
             case .planned(let plan):
-                let units = plan.shipments.flatMap { shipment in
-                    shipment.lines.map {
-                        StockUnits(vendorId: shipment.vendorId, location: shipment.location, sku: $0.sku, quantity: $0.quantity)
-                    }
-                }
-                if try await StockReservations.reserve(tx, units) {
-                    var windows = VendorWindows()
-                    for offer in offers {
-                        windows.acceptance[offer.vendorId] = offer.acceptanceWindowSeconds
-                        windows.ship[offer.vendorId] = offer.shipWindowSeconds
-                    }
-                    return .routed(plan, windows)
+                if try await StockReservations.reserve(tx, units(plan)) {
+                    return .routed(plan, windows(offers))
                 }
             }
         }
         return .contended
+    }
+
+    static func units(_ plan: RoutingPlan) -> [StockUnits] {
+        plan.shipments.flatMap { shipment in
+            shipment.lines.map {
+                StockUnits(vendorId: shipment.vendorId, location: shipment.location, sku: $0.sku, quantity: $0.quantity)
+            }
+        }
+    }
+
+    static func windows(_ offers: [StockOffer]) -> VendorWindows {
+        var windows = VendorWindows()
+        for offer in offers {
+            windows.acceptance[offer.vendorId] = offer.acceptanceWindowSeconds
+            windows.ship[offer.vendorId] = offer.shipWindowSeconds
+        }
+        return windows
     }
 
     /// Suborders for a plan. `orderLineIds[i]` is the order line behind planning line `i`.
