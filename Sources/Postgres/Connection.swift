@@ -36,7 +36,11 @@ public final class Connection: @unchecked Sendable {
             throw PostgresError(sqlState: nil, message: "connection failed: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         // Timestamps travel as ISO text in UTC; the decoder relies on it.
-        _ = try execute("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'", [])
+        // Notices (e.g. "relation already exists, skipping") would go to stderr through libpq's
+        // default processor; warnings and errors still arrive as results.
+        _ = try execute(
+            "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET client_min_messages = warning",
+            [])
     }
 
     /// Whether libpq still considers the connection usable.

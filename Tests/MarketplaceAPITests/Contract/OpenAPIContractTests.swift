@@ -167,29 +167,7 @@ enum SchemaValidator {
             ]
             input += JSONWriter.string(record) + "\n"
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let writer = stdin.fileHandleForWriting
-        let payload = Data(input.utf8)
-        DispatchQueue.global().async {
-            writer.write(payload)
-            try? writer.close()
-        }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let list = (try? JSONParser.parse(Array(output)))?.arrayValue else {
-            Issue.record("schema validator did not run: \(String(decoding: errors, as: UTF8.self))")
-            return []
-        }
+        guard let list = try Python.run(script, input: input) else { return [] }
         return list.compactMap(\.stringValue)
     }
 }

@@ -104,26 +104,7 @@ enum IndependentVerifier {
             ]
             input += JSONWriter.string(record) + "\n"
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let parsed = try? JSONParser.parse(Array(output)), let list = parsed.arrayValue
-        else {
-            Issue.record("standardwebhooks verifier did not run: \(String(decoding: errors, as: UTF8.self))")
-            return []
-        }
+        guard let list = try Python.run(script, input: input) else { return [] }
         return list.compactMap(\.stringValue)
     }
 }
