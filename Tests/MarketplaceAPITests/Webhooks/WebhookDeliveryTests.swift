@@ -256,6 +256,32 @@ import Testing
         }
     }
 
+    @Test func twoDispatchersNeverSendTheSameAttemptTwice() async throws {
+        try await Self.withDispatcher { first in
+            try await Self.withDispatcher { _ in
+                try await WebhookReceiver.run { base, inbox in
+                    let shops = [try await Shop.make(first), try await Shop.make(first), try await Shop.make(first)]
+                    for shop in shops { _ = try await shop.endpoint("\(base)/pair") }
+                    for _ in 0..<6 {
+                        for shop in shops { try await shop.order() }
+                    }
+                    let received = await inbox.wait("pair", count: 18)
+                    try await Task.sleep(for: .milliseconds(500))
+                    let all = await inbox.requests("pair")
+                    #expect(received.count >= 18)
+                    #expect(all.count == 18, "each event exactly once while every receiver answers 200")
+                    #expect(Set(all.map(\.id)).count == 18)
+                    // Per endpoint, still in event order.
+                    for shop in shops {
+                        let suborders = all.filter { $0.json["data"]?["vendor_id"]?.stringValue == shop.vendorId }
+                            .map { $0.json["data"]?["created_at"]?.stringValue ?? "" }
+                        #expect(suborders == suborders.sorted())
+                    }
+                }
+            }
+        }
+    }
+
     @Test func deletedEndpointStopsReceiving() async throws {
         try await Self.withDispatcher { server in
             try await WebhookReceiver.run { base, inbox in
