@@ -15,6 +15,8 @@ public final class Connection: @unchecked Sendable {
     /// database's CPU per order (measured with pg_stat_statements in bench/).
     private var prepared: [String: String] = [:]
     private static let maxPrepared = 1000
+    /// When this connection was opened; the pool retires old connections (see `maxLifetime`).
+    let openedAt = ContinuousClock.now
 
     /// Opens a connection (blocking: call it on the thread pool).
     init(conninfo: String) throws {
@@ -41,6 +43,13 @@ public final class Connection: @unchecked Sendable {
         _ = try execute(
             "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET client_min_messages = warning",
             [])
+    }
+
+    /// Closes the connection (blocking: call it on the thread pool).
+    func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        prepared.removeAll()
     }
 
     /// Whether libpq still considers the connection usable.

@@ -9,8 +9,13 @@ public final class ConnectionPool: Sendable {
     let threadPool: NIOThreadPool
     private let state: PoolState
     private let logger: Logger
+    /// Connections are retired after this long. A PostgreSQL backend keeps the plans it
+    /// cached (its own foreign-key checks included) for its lifetime; on a young database
+    /// those were made against empty tables and scan sequentially until replanned.
+    let maxLifetime: Duration
 
-    public init(conninfo: String, size: Int, logger: Logger = Logger(label: "postgres")) {
+    public init(conninfo: String, size: Int, maxLifetime: Duration = .seconds(300), logger: Logger = Logger(label: "postgres")) {
+        self.maxLifetime = maxLifetime
         self.size = max(1, size)
         self.threadPool = NIOThreadPool(numberOfThreads: self.size)
         self.threadPool.start()
@@ -44,11 +49,22 @@ public final class ConnectionPool: Sendable {
         let session = Session(connection: connection!, threadPool: threadPool)
         do {
             let value = try await body(session)
-            await state.release(connection!.isHealthy ? connection : nil)
+            await giveBack(connection!)
             return value
         } catch {
-            await state.release(connection!.isHealthy ? connection : nil)
+            await giveBack(connection!)
             throw error
+        }
+    }
+
+    /// Returns a connection to the pool, or retires it (closed on the thread pool) when it broke
+    /// or outlived `maxLifetime`; its slot then goes back for a fresh connection.
+    private func giveBack(_ connection: Connection) async {
+        if connection.isHealthy && ContinuousClock.now - connection.openedAt < maxLifetime {
+            await state.release(connection)
+        } else {
+            await state.release(nil)
+            _ = try? await threadPool.runIfActive { connection.close() }
         }
     }
 
