@@ -114,16 +114,17 @@ mk_ensure_admin_token() {
     export MARKETPLACE_ADMIN_TOKEN="$token"
 }
 
-# The webhook tests check our signatures with an implementation that is not ours: the
-# `standardwebhooks` package from PyPI. Installs it (and pip) when missing.
+# Some tests check our output with implementations that are not ours, from PyPI: webhook
+# signatures with `standardwebhooks`, responses against /openapi.json with `jsonschema`.
+# Installs them (and pip) when missing.
 mk_ensure_webhook_verifier() {
-    if python3 -c 'import standardwebhooks' >/dev/null 2>&1; then
+    if python3 -c 'import standardwebhooks, jsonschema' >/dev/null 2>&1; then
         return 0
     fi
     command -v python3 >/dev/null 2>&1 || mk_install_packages python3
     python3 -m pip --version >/dev/null 2>&1 || mk_install_packages python3-pip
-    mk_log "installing the standardwebhooks verifier from PyPI"
-    python3 -m pip install --quiet --disable-pip-version-check standardwebhooks >&2 \
-        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages standardwebhooks >&2 \
-        || mk_die "could not install the standardwebhooks package"
+    mk_log "installing the standardwebhooks and jsonschema verifiers from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check standardwebhooks jsonschema >&2 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages standardwebhooks jsonschema >&2 \
+        || mk_die "could not install the standardwebhooks and jsonschema packages"
 }
