@@ -300,7 +300,7 @@ public enum SettlementStore {
 
     /// A vendor's statements across runs, oldest first.
     public static func vendorStatements(_ db: any Queryable, vendorId: String, page: PageRequest) async throws -> Page<Statement> {
-        let afterSeq = page.after.flatMap { Int64($0[0]) } ?? 0
+        let afterSeq = try page.afterSequence()
         let rows = try await db.query(
             statementSelect + " WHERE s.vendor_id = $1 AND s.seq > $2 ORDER BY s.seq LIMIT $3",
             [vendorId, afterSeq, page.limit + 1]
@@ -340,7 +340,7 @@ public enum SettlementStore {
             }
             throw DomainError.notFound("Settlement run \(runId)")
         }
-        let afterId = page.after.flatMap { Int64($0[0]) } ?? 0
+        let afterId = try page.afterSequence()
         let rows = try await db.query(
             "SELECT \(lineColumns) FROM settlement_lines WHERE run_id = $1 AND vendor_id = $2 AND id > $3 ORDER BY id LIMIT $4",
             [runId, vendorId, afterId, page.limit + 1]
@@ -363,7 +363,7 @@ public enum SettlementStore {
     /// The run's postings in the order they were written (the run's own, then the payout's).
     public static func postings(_ db: any Queryable, runId: String, page: PageRequest) async throws -> Page<Posting> {
         guard try await runExists(db, id: runId) else { throw DomainError.notFound("Settlement run \(runId)") }
-        let afterId = page.after.flatMap { Int64($0[0]) } ?? 0
+        let afterId = try page.afterSequence()
         let rows = try await db.query(
             """
             SELECT id, account, currency, amount, vendor_id, kind FROM ledger_postings

@@ -78,13 +78,7 @@ public enum CaseStore {
     public static func vendorCases(
         _ db: any Queryable, vendorId: String, status: CaseStatus?, page: PageRequest
     ) async throws -> Page<SupportCase> {
-        var afterSeq: Int64 = 0
-        if let key = page.after {
-            guard key.count == 1, let seq = Int64(key[0]) else {
-                throw DomainError.validation(field: "after", "is not a cursor this list returned")
-            }
-            afterSeq = seq
-        }
+        let afterSeq = try page.afterSequence()
         let rows = try await db.query(
             caseSelect + """
                  WHERE c.id IN (

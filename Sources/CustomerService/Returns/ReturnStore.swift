@@ -62,13 +62,7 @@ public enum ReturnStore {
     public static func vendorReturns(
         _ db: any Queryable, vendorId: String, status: ReturnStatus?, page: PageRequest
     ) async throws -> Page<Return> {
-        var afterSeq: Int64 = 0
-        if let key = page.after {
-            guard key.count == 1, let seq = Int64(key[0]) else {
-                throw DomainError.validation(field: "after", "is not a cursor this list returned")
-            }
-            afterSeq = seq
-        }
+        let afterSeq = try page.afterSequence()
         let rows = try await db.query(
             returnSelect + """
                  WHERE r.id IN (SELECT return_id FROM return_lines WHERE vendor_id = $1)

@@ -76,6 +76,9 @@ public enum StockStore {
         -> Page<StockLevel>
     {
         let after = page.after ?? []
+        guard after.isEmpty || after.count == 2 else {
+            throw DomainError.validation(field: "after", "is not a cursor this list returned")
+        }
         let result = try await db.query(
             """
             SELECT location, sku, on_hand, reserved FROM stock
