@@ -68,10 +68,17 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    /// Runs one statement outside an explicit transaction (autocommit).
+    /// Runs one statement outside an explicit transaction (autocommit). When the connection
+    /// turns out to have died while idle (a database restart), it runs once more on a new
+    /// one: callers use this for reads and for writes that are safe to repeat.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> QueryResult {
-        try await withConnection { try await $0.query(sql, parameters) }
+        do {
+            return try await withConnection { try await $0.query(sql, parameters) }
+        } catch let error as PostgresError where error.isConnectionFailure {
+            logger.debug("retrying a statement on a new connection", metadata: ["sqlstate": "\(error.sqlState ?? "")"])
+            return try await withConnection { try await $0.query(sql, parameters) }
+        }
     }
 
     /// Runs `body` in a transaction, committing when it returns and rolling back when it throws.

@@ -80,12 +80,10 @@ public struct Migrator: Sendable {
 
     /// The highest applied version, or 0 when nothing was applied (used by `/readyz`).
     public static func appliedVersion(_ pool: ConnectionPool) async throws -> Int {
-        try await pool.withConnection { session in
-            let exists = try await session.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS e")
-            guard try exists.first?.bool("e") == true else { return 0 }
-            let result = try await session.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations")
-            return try result.first?.int("v") ?? 0
-        }
+        let exists = try await pool.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS e")
+        guard try exists.first?.bool("e") == true else { return 0 }
+        let result = try await pool.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations")
+        return try result.first?.int("v") ?? 0
     }
 }
 

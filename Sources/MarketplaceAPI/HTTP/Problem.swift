@@ -86,6 +86,12 @@ struct ProblemMiddleware: RouterMiddleware {
                 status: .conflict, code: "conflict", title: "Conflict",
                 detail: "The request collided with concurrent changes and was not applied; retry it.",
                 headers: [.retryAfter: "1"]).response
+        } catch let error as PostgresError where error.isConnectionFailure {
+            logger.error("database unavailable", metadata: ["error": "\(error)"])
+            return Problem(
+                status: .serviceUnavailable, code: "unavailable", title: "Service Unavailable",
+                detail: "The database is unreachable; nothing was changed. Retry shortly.",
+                headers: [.retryAfter: "1"]).response
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors: unknown routes, oversized bodies (also chunked ones,
             // which surface as NIOTooManyBytesError), and the like.
