@@ -7,6 +7,22 @@ public enum JSONWriter {
         return out
     }
 
+    /// The same value with every object's keys sorted: equal JSON values give equal bytes,
+    /// whatever their whitespace or key order (idempotency fingerprints).
+    public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
+        bytes(sorted(value))
+    }
+
+    static func sorted(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let elements): return .array(elements.map(sorted))
+        case .object(let object):
+            let pairs = zip(object.keys, object.values).sorted { $0.0 < $1.0 }.map { ($0.0, sorted($0.1)) }
+            return .object(JSONObject(pairs))
+        default: return value
+        }
+    }
+
     public static func string(_ value: JSONValue) -> String {
         String(decoding: bytes(value), as: UTF8.self)
     }

@@ -44,7 +44,9 @@ struct CommandRunner: Sendable {
         }
         guard let principal = context.principal else { throw Problem.unauthorized() }
         var fingerprintInput = Array("\(request.method.rawValue) \(request.uri.path)\n".utf8)
-        fingerprintInput.append(contentsOf: body?.bytes ?? [])
+        // The parsed body, canonicalised: the same JSON with other whitespace or key order is
+        // the same request.
+        fingerprintInput.append(contentsOf: body.map { JSONWriter.canonicalBytes($0.value) } ?? [])
         let fingerprint = Crypto.hex(Crypto.sha256(fingerprintInput))
         let scope = principal.scope
 

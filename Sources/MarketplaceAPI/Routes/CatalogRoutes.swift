@@ -96,7 +96,9 @@ struct CatalogRoutes: Sendable {
             let sku = try context.path("sku")
             let body = try await request.jsonBody(context: context)
             var f = Fields(body.value)
-            let price = f.int("unit_price", min: 0)
+            // Bounded so that no order total can overflow Int64: 10^11 × 100,000 units × 200
+            // lines stays below 9.2 × 10^18.
+            let price = f.int("unit_price", min: 0, max: Offer.maxUnitPrice)
             let currency = f.currency("currency")
             let active = f.bool("active")
             try f.check()

@@ -102,6 +102,9 @@ public struct Location: Sendable, JSONRepresentable {
 }
 
 public struct Offer: Sendable, JSONRepresentable {
+    /// A billion in major units; keeps every order total inside Int64.
+    public static let maxUnitPrice: Int64 = 100_000_000_000
+
     public let vendorId: String
     public let sku: String
     public let unitPrice: Int64
