@@ -58,11 +58,6 @@ public final class Connection: @unchecked Sendable {
         return PQstatus(handle) == CONNECTION_OK
     }
 
-    /// Drops a broken connection and opens a new one (blocking).
-    func reconnect() throws {
-        try open()
-    }
-
     /// Runs one statement (blocking). With parameters, exactly one statement; without, the text
     /// may hold several (migrations).
     func execute(_ sql: String, _ parameters: [String?]) throws -> QueryResult {

@@ -13,10 +13,4 @@ enum OpenAPIDocument {
         guard let object = try Yams.load(yaml: yaml) else { throw CocoaError(.fileReadCorruptFile) }
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     })
-
-    /// The parsed document, for tests that hold it to the routes.
-    static func object() throws -> [String: Any] {
-        let data = try json()
-        return try JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] ?? [:]
-    }
 }
