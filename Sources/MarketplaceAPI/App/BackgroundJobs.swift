@@ -25,8 +25,15 @@ enum BackgroundJobs {
                 try await services.pool.query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'")
             },
             PeriodicJob(name: "sla-sweep", every: .seconds(Int64(services.config.slaSweepSeconds)), logger: services.logger) {
-                let expired = try await SLASweep.run(services.pool)
-                if expired > 0 { services.logger.info("sla sweep expired suborders", metadata: ["expired": "\(expired)"]) }
+                let logger = services.logger
+                let outcome = try await SLASweep.run(
+                    services.pool, shouldContinue: { !Task.isCancelled && !Task.isShuttingDownGracefully },
+                    onFailure: { id, error in
+                        logger.error("sla sweep skipped a suborder", metadata: ["suborder": "\(id)", "error": "\(error)"])
+                    })
+                if outcome.expired > 0 {
+                    logger.info("sla sweep expired suborders", metadata: ["expired": "\(outcome.expired)"])
+                }
             },
         ]
     }

@@ -11,8 +11,13 @@ func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(services).router
+    let requestLimit = TimeAmount.seconds(Int64(services.config.httpRequestTimeoutSeconds))
     return Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestReadDeadline(limit: requestLimit)],
+                idleTimeout: .seconds(Int64(services.config.httpIdleTimeoutSeconds)))),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: nil),
         services: backgroundServices,
         onServerRunning: onServerRunning,

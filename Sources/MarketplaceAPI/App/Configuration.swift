@@ -13,6 +13,13 @@ struct AppConfiguration: Sendable {
     var caseFirstResponseSeconds = 86_400
     var allowPrivateWebhookTargets = false
     var sqlDirectory: String?
+    /// A keep-alive connection with no request in progress (or one trickling its headers) is
+    /// closed after this long.
+    var httpIdleTimeoutSeconds = 60
+    /// A request whose body has not fully arrived this long after its head is dropped.
+    var httpRequestTimeoutSeconds = 30
+    /// How long a graceful shutdown may take before the remaining work is cancelled.
+    var shutdownTimeoutSeconds = 30
     /// Background jobs (sweep, delivery) run inside `serve`; tests switch them off and drive
     /// them through the API instead.
     var runBackgroundJobs = true
@@ -63,6 +70,9 @@ struct AppConfiguration: Sendable {
             default: throw Invalid(name: "WEBHOOK_ALLOW_PRIVATE_TARGETS", reason: "must be true or false")
             }
         }
+        if let seconds = try int("HTTP_IDLE_TIMEOUT_SECONDS", min: 1, max: 86_400) { config.httpIdleTimeoutSeconds = seconds }
+        if let seconds = try int("HTTP_REQUEST_TIMEOUT_SECONDS", min: 1, max: 3600) { config.httpRequestTimeoutSeconds = seconds }
+        if let seconds = try int("SHUTDOWN_TIMEOUT_SECONDS", min: 1, max: 3600) { config.shutdownTimeoutSeconds = seconds }
         if let dir = env["MARKETPLACE_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
         return config
     }

@@ -78,7 +78,13 @@ struct Serve: AsyncParsableCommand {
         let background = BackgroundJobs.make(services)
         let app = buildApplication(services, backgroundServices: background)
         startup.logger.info("serving", metadata: ["address": "\(startup.config.host):\(startup.config.port)"])
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // Shutdown is bounded: in-flight requests and jobs get `SHUTDOWN_TIMEOUT_SECONDS` to
+        // finish, then they are cancelled, and the process exits shortly after either way.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: startup.logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(startup.config.shutdownTimeoutSeconds)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
         await startup.pool.shutdown()
     }
 }

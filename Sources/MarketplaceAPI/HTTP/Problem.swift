@@ -1,6 +1,7 @@
 import CommerceCore
 import Hummingbird
 import Logging
+import NIOHTTP1
 import Postgres
 
 /// An RFC 9457 problem. `type` ends in a stable code clients switch on.
@@ -92,6 +93,13 @@ struct ProblemMiddleware: RouterMiddleware {
                 status: .serviceUnavailable, code: "unavailable", title: "Service Unavailable",
                 detail: "The database is unreachable; nothing was changed. Retry shortly.",
                 headers: [.retryAfter: "1"]).response
+        } catch let error as HTTPParserError {
+            // The client broke off or garbled its request (a body cut off by the read deadline,
+            // a dropped connection): its own doing, and usually nobody is left to answer.
+            logger.debug("request not read in full", metadata: ["error": "\(error)"])
+            return Problem(
+                status: .badRequest, code: "bad-request", title: "Bad Request",
+                detail: "The request did not arrive in full.").response
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors: unknown routes, oversized bodies (also chunked ones,
             // which surface as NIOTooManyBytesError), and the like.

@@ -71,8 +71,13 @@ struct FulfilmentRoutes: Sendable {
 
         routes.post("/v1/jobs/sla-sweep") { _, context in
             try context.require(.operator)
-            let expired = try await SLASweep.run(services.pool)
-            return .json(["expired": .int(Int64(expired))])
+            let logger = context.logger
+            let outcome = try await SLASweep.run(
+                services.pool,
+                onFailure: { id, error in
+                    logger.error("sla sweep skipped a suborder", metadata: ["suborder": "\(id)", "error": "\(error)"])
+                })
+            return .json(["expired": .int(Int64(outcome.expired))])
         }
     }
 

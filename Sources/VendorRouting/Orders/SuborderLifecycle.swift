@@ -151,12 +151,15 @@ public enum SuborderLifecycle {
     }
 
     /// Suborders past their acceptance deadline, oldest first (candidates for the sweep).
-    public static func overdue(_ db: any Queryable, limit: Int = 200) async throws -> [String] {
+    /// `skipping` holds suborders this sweep already failed to expire, so one that cannot be
+    /// expired never blocks the ones behind it.
+    public static func overdue(_ db: any Queryable, limit: Int = 200, skipping: [String] = []) async throws -> [String] {
         try await db.query(
             """
             SELECT id FROM suborders WHERE status = 'pending_acceptance' AND accept_by < now()
+              AND id <> ALL($2::text[])
             ORDER BY accept_by LIMIT $1
-            """, [limit]
+            """, [limit, skipping]
         ).rows.map { try $0.string("id") }
     }
 
@@ -182,22 +185,57 @@ public enum SuborderLifecycle {
 /// handled in its own transaction behind the order lock, so several sweeps (several `serve`
 /// processes, or the API's manual trigger) never expire the same suborder twice.
 public enum SLASweep {
-    public static func run(_ pool: ConnectionPool, now: @Sendable () -> Date = { Date() }) async throws -> Int {
-        var expired = 0
+    public static let batchSize = 200
+
+    /// What one sweep did.
+    public struct Outcome: Sendable, Equatable {
+        /// Suborders this sweep expired (and rerouted).
+        public var expired = 0
+        /// Suborders whose expiry failed; each was skipped, and the next sweep tries it again.
+        public var failed: [String] = []
+        /// The sweep stopped early because `shouldContinue` said so (shutdown).
+        public var interrupted = false
+    }
+
+    /// Sweeps until nothing overdue is left. `shouldContinue` is asked between suborders, so a
+    /// shutting-down server stops within one transaction; `onFailure` hears of each suborder
+    /// whose expiry failed, which is skipped rather than aborting the sweep for everyone else.
+    public static func run(
+        _ pool: ConnectionPool, now: @Sendable () -> Date = { Date() },
+        shouldContinue: @Sendable () -> Bool = { !Task.isCancelled },
+        onFailure: @Sendable (String, any Error) -> Void = { _, _ in }
+    ) async throws -> Outcome {
+        var outcome = Outcome()
         while true {
-            let ids = try await SuborderLifecycle.overdue(pool)
+            guard shouldContinue() else {
+                outcome.interrupted = true
+                return outcome
+            }
+            let ids = try await SuborderLifecycle.overdue(pool, limit: batchSize, skipping: outcome.failed)
             var progressed = 0
             for id in ids {
-                let done = try await pool.transaction { tx in
-                    try await SuborderLifecycle.expireIfOverdue(tx, suborderId: id, now: now())
+                guard shouldContinue() else {
+                    outcome.interrupted = true
+                    return outcome
                 }
-                if done {
-                    expired += 1
-                    progressed += 1
+                do {
+                    let done = try await pool.transaction { tx in
+                        try await SuborderLifecycle.expireIfOverdue(tx, suborderId: id, now: now())
+                    }
+                    if done {
+                        outcome.expired += 1
+                        progressed += 1
+                    }
+                } catch let error as PostgresError where error.isConnectionFailure {
+                    // The database itself is failing: every other suborder would fail the same way.
+                    throw error
+                } catch {
+                    outcome.failed.append(id)
+                    onFailure(id, error)
                 }
             }
             // A full batch means more may be waiting; a batch another sweep took means stop.
-            if ids.count < 200 || progressed == 0 { return expired }
+            if ids.count < batchSize || progressed == 0 { return outcome }
         }
     }
 }

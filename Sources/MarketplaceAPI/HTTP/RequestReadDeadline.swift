@@ -1,0 +1,51 @@
+import NIOCore
+import NIOHTTPTypes
+
+/// Closes a connection whose request takes longer than `limit` to arrive in full, from its
+/// head to its last body byte.
+///
+/// Hummingbird's idle timeout covers a connection between requests (and a client trickling
+/// its header bytes, since no request has begun until the head is complete); once a head has
+/// arrived the request counts as in progress and nothing bounds how slowly its body trickles
+/// in. A 1 MiB body sent a byte a second would hold a connection, a handler task and its
+/// buffer for twelve days. No answer is written: the handler is still waiting for the body,
+/// and the client has shown it is not reading promptly anyway.
+final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+
+    private let limit: TimeAmount
+    private var timer: Scheduled<Void>?
+
+    init(limit: TimeAmount) {
+        self.limit = limit
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            timer?.cancel()
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: limit) {
+                loopBound.value.close(promise: nil)
+            }
+        case .end:
+            timer?.cancel()
+            timer = nil
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+}
