@@ -79,3 +79,19 @@ extension Page where Item: JSONRepresentable {
         ["data": .array(items.map(\.json)), "next_cursor": .from(nextCursor)]
     }
 }
+
+extension PageRequest {
+    /// For newest-first lists ordered by one sequence number: the sequence below which to
+    /// continue (`Int64.max` from the start); 422 naming `after` for a foreign cursor.
+    public func beforeSequence() throws -> Int64 {
+        after == nil ? Int64.max : try afterSequence()
+    }
+}
+
+extension Page {
+    /// A newest-first page from `limit + 1` rows fetched with their sequence numbers.
+    public static func bySequence(_ fetched: [(Item, Int64)], limit: Int) -> Page<Item> {
+        let paged = Page<(Item, Int64)>(fetched: fetched, limit: limit) { [String($0.1)] }
+        return Page(items: paged.items.map(\.0), nextCursor: paged.nextCursor)
+    }
+}

@@ -90,6 +90,27 @@ public struct CommissionRuleSet: Sendable {
 
 extension CommissionRuleStore {
     /// The rules that can apply to lines of these vendors and categories.
+    /// Rules, newest first by creation (`GET /v1/commission-rules`); `nil` filters match all.
+    public static func list(_ db: any Queryable, vendorId: String?, category: String?, page: PageRequest) async throws
+        -> Page<CommissionRule>
+    {
+        let rows = try await db.query(
+            """
+            SELECT vendor_id, category, rate_bps, id FROM commission_rules
+            WHERE id < $1 AND ($2::text IS NULL OR vendor_id = $2) AND ($3::text IS NULL OR category = $3)
+            ORDER BY id DESC LIMIT $4
+            """, [try page.beforeSequence(), vendorId, category, page.limit + 1]
+        ).rows
+        let fetched = try rows.map {
+            (
+                CommissionRule(
+                    vendorId: try $0.optionalString("vendor_id"), category: try $0.optionalString("category"),
+                    rateBps: try $0.int("rate_bps")), try $0.int64("id")
+            )
+        }
+        return .bySequence(fetched, limit: page.limit)
+    }
+
     public static func rules(_ db: any Queryable, vendorIds: [String], categories: [String]) async throws -> [CommissionRule] {
         guard !vendorIds.isEmpty || !categories.isEmpty else { return [] }
         return try await db.query(

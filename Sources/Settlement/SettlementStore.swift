@@ -294,6 +294,24 @@ public enum SettlementStore {
             paidAt: try row.optionalDate("paid_at"), statements: statements)
     }
 
+    /// Runs, newest first, each with its statements (`GET /v1/settlement-runs`).
+    public static func runs(_ db: any Queryable, status: SettlementRunStatus?, page: PageRequest) async throws
+        -> Page<SettlementRun>
+    {
+        let rows = try await db.query(
+            """
+            SELECT id, seq FROM settlement_runs WHERE seq < $1 AND ($2::text IS NULL OR status = $2)
+            ORDER BY seq DESC LIMIT $3
+            """, [try page.beforeSequence(), status?.rawValue, page.limit + 1]
+        ).rows
+        let paged = Page.bySequence(try rows.map { (try $0.string("id"), try $0.int64("seq")) }, limit: page.limit)
+        var runs: [SettlementRun] = []
+        for id in paged.items {
+            if let run = try await run(db, id: id) { runs.append(run) }
+        }
+        return Page(items: runs, nextCursor: paged.nextCursor)
+    }
+
     public static func runExists(_ db: any Queryable, id: String) async throws -> Bool {
         !(try await db.query("SELECT 1 FROM settlement_runs WHERE id = $1", [id]).isEmpty)
     }

@@ -73,6 +73,20 @@ public enum CaseStore {
         return ids.compactMap { byId[$0] }
     }
 
+    /// Every channel's cases, newest first (`GET /v1/cases`).
+    public static func list(_ db: any Queryable, status: CaseStatus?, orderId: String?, page: PageRequest) async throws
+        -> Page<SupportCase>
+    {
+        let rows = try await db.query(
+            caseSelect + """
+                 WHERE c.seq < $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::text IS NULL OR c.order_id = $3)
+                ORDER BY c.seq DESC
+                LIMIT $4
+                """, [try page.beforeSequence(), status?.rawValue, orderId, page.limit + 1]
+        ).rows.map(decode)
+        return Page(fetched: rows, limit: page.limit) { [String($0.seq)] }
+    }
+
     /// Cases that concern `vendorId` through their links (its suborder, a return with its
     /// lines, an order with a suborder of it), oldest first.
     public static func vendorCases(

@@ -58,6 +58,20 @@ public enum ReturnStore {
         return ids.compactMap { byId[$0] }
     }
 
+    /// Every channel's returns, newest first (`GET /v1/returns`).
+    public static func list(_ db: any Queryable, status: ReturnStatus?, orderId: String?, page: PageRequest) async throws
+        -> Page<Return>
+    {
+        let rows = try await db.query(
+            returnSelect + """
+                 WHERE r.seq < $1 AND ($2::text IS NULL OR r.status = $2) AND ($3::text IS NULL OR r.order_id = $3)
+                ORDER BY r.seq DESC
+                LIMIT $4
+                """, [try page.beforeSequence(), status?.rawValue, orderId, page.limit + 1]
+        ).rows.map(decode)
+        return Page(fetched: rows, limit: page.limit) { [String($0.seq)] }
+    }
+
     /// Returns holding lines of `vendorId`, oldest first, each showing only that vendor's lines.
     public static func vendorReturns(
         _ db: any Queryable, vendorId: String, status: ReturnStatus?, page: PageRequest

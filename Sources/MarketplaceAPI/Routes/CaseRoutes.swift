@@ -22,6 +22,16 @@ struct CaseRoutes: Sendable {
             }
         }
 
+        routes.get("/v1/cases") { request, context in
+            try context.require(.channel, .operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["status", "order_id"]))
+            let status = q.oneOf("status", CaseStatus.self)
+            let orderId = q.string("order_id")
+            let page = q.page()
+            try q.check()
+            return .json(try await CaseStore.list(services.pool, status: status, orderId: orderId, page: page).json)
+        }
+
         routes.get("/v1/cases/{id}") { _, context in
             let principal = try context.require(.channel, .operator, .vendor)
             let id = try context.path("id")

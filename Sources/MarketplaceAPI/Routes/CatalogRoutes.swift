@@ -22,6 +22,35 @@ struct CatalogRoutes: Sendable {
             }
         }
 
+        routes.get("/v1/channels") { request, context in
+            let principal = try context.require(.operator, .channel)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["type"]))
+            let type = q.oneOf("type", ChannelType.self)
+            let page = q.page()
+            try q.check()
+            // A channel key sees its own channel and no other.
+            let only = principal.role == .channel ? principal.channel : nil
+            return .json(try await CatalogStore.channels(services.pool, type: type, only: only, page: page).json)
+        }
+
+        routes.get("/v1/channels/{code}") { request, context in
+            let principal = try context.require(.operator, .channel)
+            let code = try context.path("code")
+            try QueryParameters(request, defined: []).check()
+            guard principal.role == .operator || principal.channel == code,
+                let channel = try await CatalogStore.channel(services.pool, code: code)
+            else { throw DomainError.notFound("Channel \(code)") }
+            return .json(channel.json)
+        }
+
+        routes.get("/v1/vendors") { request, context in
+            try context.require(.operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging)
+            let page = q.page()
+            try q.check()
+            return .json(try await CatalogStore.vendors(services.pool, page: page).json)
+        }
+
         routes.post("/v1/vendors") { request, context in
             try context.require(.operator)
             let body = try await request.jsonBody(context: context)
@@ -45,6 +74,74 @@ struct CatalogRoutes: Sendable {
                 throw DomainError.notFound("Vendor \(vendorId)")
             }
             return .json(vendor.json)
+        }
+
+        routes.get("/v1/products") { request, context in
+            try context.require(.operator, .finance, .vendor, .channel)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["category"]))
+            let category = q.string("category")
+            let page = q.page()
+            try q.check()
+            return .json(try await CatalogStore.products(services.pool, category: category, page: page).json)
+        }
+
+        routes.get("/v1/products/{sku}") { request, context in
+            try context.require(.operator, .finance, .vendor, .channel)
+            let sku = try context.path("sku")
+            try QueryParameters(request, defined: []).check()
+            guard let product = try await CatalogStore.product(services.pool, sku: sku) else {
+                throw DomainError.notFound("Product \(sku)")
+            }
+            return .json(product.json)
+        }
+
+        routes.get("/v1/vendors/{vendor_id}/locations") { request, context in
+            let vendorId = try context.path("vendor_id")
+            try context.requireVendor(vendorId, or: .operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["pickup"]))
+            let pickup = q.bool("pickup")
+            let page = q.page()
+            try q.check()
+            try await CatalogStore.requireVendor(services.pool, id: vendorId)
+            return .json(
+                try await CatalogStore.locations(services.pool, vendorId: vendorId, pickup: pickup, page: page).json)
+        }
+
+        routes.get("/v1/vendors/{vendor_id}/locations/{code}") { request, context in
+            let vendorId = try context.path("vendor_id")
+            try context.requireVendor(vendorId, or: .operator)
+            let code = try context.path("code")
+            try QueryParameters(request, defined: []).check()
+            guard let location = try await CatalogStore.location(services.pool, vendorId: vendorId, code: code) else {
+                throw DomainError.notFound("Location \(code) of vendor \(vendorId)")
+            }
+            return .json(location.json)
+        }
+
+        routes.get("/v1/vendors/{vendor_id}/offers") { request, context in
+            let vendorId = try context.path("vendor_id")
+            try context.requireVendor(vendorId, or: .operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["active", "currency"]))
+            let active = q.bool("active")
+            let currency = q.currency("currency")
+            let page = q.page()
+            try q.check()
+            try await CatalogStore.requireVendor(services.pool, id: vendorId)
+            return .json(
+                try await CatalogStore.offers(
+                    services.pool, vendorId: vendorId, active: active, currency: currency, page: page
+                ).json)
+        }
+
+        routes.get("/v1/vendors/{vendor_id}/offers/{sku}") { request, context in
+            let vendorId = try context.path("vendor_id")
+            try context.requireVendor(vendorId, or: .operator)
+            let sku = try context.path("sku")
+            try QueryParameters(request, defined: []).check()
+            guard let offer = try await CatalogStore.offer(services.pool, vendorId: vendorId, sku: sku) else {
+                throw DomainError.notFound("Offer of vendor \(vendorId) for \(sku)")
+            }
+            return .json(offer.json)
         }
 
         routes.put("/v1/products/{sku}") { request, context in

@@ -9,6 +9,17 @@ struct CommissionRoutes: Sendable {
     let services: AppServices
 
     func register(_ routes: Routes) {
+        routes.get("/v1/commission-rules") { request, context in
+            try context.require(.finance, .operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["vendor_id", "category"]))
+            let vendorId = q.string("vendor_id")
+            let category = q.string("category")
+            let page = q.page()
+            try q.check()
+            return .json(
+                try await CommissionRuleStore.list(services.pool, vendorId: vendorId, category: category, page: page).json)
+        }
+
         routes.put("/v1/commission-rules") { request, context in
             try context.require(.finance, .operator)
             let body = try await request.jsonBody(context: context)

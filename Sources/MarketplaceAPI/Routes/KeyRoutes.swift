@@ -44,6 +44,15 @@ struct KeyRoutes: Sendable {
             }
         }
 
+        routes.get("/v1/api-keys") { request, context in
+            try context.require(.operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["role"]))
+            let role = q.oneOf("role", Role.self)
+            let page = q.page()
+            try q.check()
+            return .json(try await APIKeyStore.list(services.pool, role: role, page: page).json)
+        }
+
         routes.delete("/v1/api-keys/{id}") { request, context in
             try context.require(.operator)
             let id = try context.path("id")

@@ -30,6 +30,20 @@ struct OrderRoutes: Sendable {
             }
         }
 
+        routes.get("/v1/orders") { request, context in
+            try context.require(.channel, .operator)
+            var q = QueryParameters(
+                request,
+                defined: QueryParameters.paging.union(["channel", "status", "customer_id", "created_after", "created_before"]))
+            let filter = OrderFilter(
+                channel: q.string("channel"), status: q.oneOf("status", OrderStore.filterableStatuses),
+                customerId: q.string("customer_id"), createdAfter: q.timestamp("created_after"),
+                createdBefore: q.timestamp("created_before"))
+            let page = q.page()
+            try q.check()
+            return .json(try await OrderStore.list(services.pool, filter: filter, page: page).json)
+        }
+
         routes.get("/v1/orders/{id}") { _, context in
             try context.require(.channel, .operator)
             let id = try context.path("id")

@@ -20,6 +20,16 @@ struct ReturnRoutes: Sendable {
             }
         }
 
+        routes.get("/v1/returns") { request, context in
+            try context.require(.channel, .operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["status", "order_id"]))
+            let status = q.oneOf("status", ReturnStatus.self)
+            let orderId = q.string("order_id")
+            let page = q.page()
+            try q.check()
+            return .json(try await ReturnStore.list(services.pool, status: status, orderId: orderId, page: page).json)
+        }
+
         routes.get("/v1/returns/{id}") { _, context in
             let principal = try context.require(.channel, .operator, .vendor)
             let id = try context.path("id")

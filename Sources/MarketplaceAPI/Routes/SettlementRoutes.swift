@@ -28,6 +28,15 @@ struct SettlementRoutes: Sendable {
             }
         }
 
+        routes.get("/v1/settlement-runs") { request, context in
+            try context.require(.finance, .operator)
+            var q = QueryParameters(request, defined: QueryParameters.paging.union(["status"]))
+            let status = q.oneOf("status", SettlementRunStatus.self)
+            let page = q.page()
+            try q.check()
+            return .json(try await SettlementStore.runs(services.pool, status: status, page: page).json)
+        }
+
         routes.get("/v1/settlement-runs/{id}") { _, context in
             try context.require(.finance, .operator)
             let id = try context.path("id")
