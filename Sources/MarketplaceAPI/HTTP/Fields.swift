@@ -3,10 +3,16 @@ import Foundation
 
 /// Reads fields out of a JSON object, collecting every problem instead of stopping at the
 /// first, so one 422 names each bad field (`lines[1].quantity`).
+///
+/// Bodies are strict: every member the route never asked for is reported too, at any depth
+/// (nested readers hand theirs up through `absorb`), so a typo such as `comission_rate_bps`
+/// is a 422 instead of a silent default.
 struct Fields {
     private(set) var errors: [FieldError] = []
     private let object: JSONObject?
     private let path: String
+    /// Members the route reads or declares with `allow`.
+    private var known: Set<String> = []
 
     init(_ value: JSONValue, path: String = "") {
         self.path = path
@@ -22,10 +28,21 @@ struct Fields {
 
     mutating func fail(_ field: String, _ message: String) { errors.append(FieldError(field, message)) }
 
-    mutating func absorb(_ other: Fields) { errors.append(contentsOf: other.errors) }
+    mutating func absorb(_ other: Fields) { errors.append(contentsOf: other.errors + other.unknownMembers) }
+
+    /// Declares members the route defines but reads only in some cases, so their presence is
+    /// not reported as unknown.
+    mutating func allow(_ keys: String...) { known.formUnion(keys) }
+
+    /// One error per member of the object that the route neither read nor allowed.
+    var unknownMembers: [FieldError] {
+        guard let object else { return [] }
+        return object.keys.filter { !known.contains($0) }.map { FieldError(name($0), "is not a field of this request") }
+    }
 
     /// The raw value; `null` counts as absent. Reports a missing required field.
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
+        known.insert(key)
         guard let object else { return nil }
         guard let value = object[key], value != .null else {
             if required { fail(name(key), "is required") }
@@ -158,8 +175,17 @@ struct Fields {
         return Fields(value, path: name(key))
     }
 
-    /// Throws one 422 naming every bad field, or does nothing.
+    /// Throws one 422 naming every bad field and every unknown member, or does nothing.
     func check() throws {
-        guard errors.isEmpty else { throw DomainError.validation(errors) }
+        let all = errors + unknownMembers
+        guard all.isEmpty else { throw DomainError.validation(all) }
+    }
+
+    /// For action routes that define no body fields: no body, or an empty object.
+    static func requireNone(_ body: JSONBody?) throws { try requireNone(body?.value) }
+
+    static func requireNone(_ value: JSONValue?) throws {
+        guard let value else { return }
+        try Fields(value).check()
     }
 }

@@ -41,9 +41,16 @@ struct Routes {
     let group: RouterGroup<AppRequestContext>
     let table: RouteTable
 
+    /// Registers `handler`, which only runs once the request's query parameters are all ones
+    /// the route's OpenAPI operation defines (422 otherwise).
     func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
         table.add(method, path)
-        group.on(RouterPath(Self.hummingbirdPath(path)), method: method, use: handler)
+        let defined = DocumentedQueryParameters.names(method: method.rawValue, path: path)
+        group.on(RouterPath(Self.hummingbirdPath(path)), method: method) { request, context in
+            try DocumentedQueryParameters.check(
+                request.uri.queryParameters.map { (String($0.key), String($0.value)) }, defined: defined)
+            return try await handler(request, context)
+        }
     }
 
     func get(_ path: String, _ handler: @escaping Handler) { on(.get, path, handler) }

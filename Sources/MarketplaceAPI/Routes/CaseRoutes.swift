@@ -55,6 +55,7 @@ struct CaseRoutes: Sendable {
             let principal = try context.require(.channel, .operator)
             let id = try context.path("id")
             let body = try await request.optionalJSONBody(context: context)
+            try Fields.requireNone(body)
             let caller = try principal.caller()
             return try await services.commands.run(request, context, body: body) { tx in
                 CommandResult(.ok, try await CaseLifecycle.resolve(tx, caseId: id, caller: caller).json)

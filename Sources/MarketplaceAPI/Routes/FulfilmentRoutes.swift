@@ -47,7 +47,10 @@ struct FulfilmentRoutes: Sendable {
             return .json(suborder.json)
         }
 
-        action("accept", .accept, routes) { _ in ActionDetails() }
+        action("accept", .accept, routes) { body in
+            try Fields.requireNone(body)
+            return ActionDetails()
+        }
         action("reject", .reject, routes) { body in
             var f = Fields(body ?? .null)
             let reason = f.string("reason", maxLength: 1000)
@@ -61,7 +64,10 @@ struct FulfilmentRoutes: Sendable {
             try f.check()
             return ActionDetails(carrier: carrier, trackingNumber: tracking)
         }
-        action("deliver", .deliver, routes) { _ in ActionDetails() }
+        action("deliver", .deliver, routes) { body in
+            try Fields.requireNone(body)
+            return ActionDetails()
+        }
         action("cancel", .cancel, routes) { body in
             var f = Fields(body ?? .null)
             let reason = f.string("reason", maxLength: 1000)
@@ -69,8 +75,9 @@ struct FulfilmentRoutes: Sendable {
             return ActionDetails(reason: reason)
         }
 
-        routes.post("/v1/jobs/sla-sweep") { _, context in
+        routes.post("/v1/jobs/sla-sweep") { request, context in
             try context.require(.operator)
+            try Fields.requireNone(try await request.optionalJSONBody(context: context))
             let logger = context.logger
             let outcome = try await SLASweep.run(
                 services.pool,

@@ -161,8 +161,9 @@ enum OrderInput {
                 if let vendorId, let location { fulfillment = .pickup(vendorId: vendorId, location: location) }
             case .some(let other):
                 ff.fail(ff.name("type"), "must be one of delivery, pickup, not '\(other)'")
+                ff.allow("address", "vendor_id", "location")
             case .none:
-                break
+                ff.allow("address", "vendor_id", "location")
             }
             f.absorb(ff)
         }

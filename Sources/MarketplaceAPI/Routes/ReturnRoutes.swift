@@ -45,7 +45,10 @@ struct ReturnRoutes: Sendable {
             return .json(try await ReturnStore.vendorReturns(services.pool, vendorId: vendorId, status: status, page: page).json)
         }
 
-        action(.approve, routes) { _ in ReturnActionDetails() }
+        action(.approve, routes) { body in
+            try Fields.requireNone(body)
+            return ReturnActionDetails()
+        }
         action(.reject, routes) { body in
             var f = Fields(body ?? .null)
             let reason = f.string("reason", maxLength: 1000)

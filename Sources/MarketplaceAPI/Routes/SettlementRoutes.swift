@@ -112,6 +112,7 @@ struct SettlementRoutes: Sendable {
             try context.require(.finance, .operator)
             let id = try context.path("id")
             let body = try await request.optionalJSONBody(context: context)
+            try Fields.requireNone(body)
             return try await services.commands.run(request, context, body: body) { tx in
                 CommandResult(.ok, try await SettlementStore.transition(tx, runId: id, action).json)
             }

@@ -22,7 +22,7 @@ struct StockRoutes: Sendable {
                 let location = item.string("location", maxLength: 100)
                 let sku = item.string("sku", maxLength: 100)
                 let onHand = item.smallInt("on_hand", min: 0)
-                itemErrors.append(contentsOf: item.errors)
+                itemErrors.append(contentsOf: item.errors + item.unknownMembers)
                 if let location, let sku, let onHand {
                     items.append((i, StockItem(location: location, sku: sku, onHand: onHand)))
                 }

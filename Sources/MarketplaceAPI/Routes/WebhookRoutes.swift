@@ -71,6 +71,7 @@ struct WebhookRoutes: Sendable {
             try context.requireVendor(vendorId, or: .operator)
             let id = try context.path("id")
             let body = try await request.optionalJSONBody(context: context)
+            try Fields.requireNone(body)
             return try await services.commands.run(request, context, body: body) { tx in
                 guard let secret = try await EndpointStore.rotateSecret(tx, vendorId: vendorId, id: id) else {
                     throw DomainError.notFound("Webhook endpoint \(id)")
@@ -93,6 +94,7 @@ struct WebhookRoutes: Sendable {
             let principal = try context.require(.vendor, .operator)
             let id = try context.path("id")
             let body = try await request.optionalJSONBody(context: context)
+            try Fields.requireNone(body)
             let scope = principal.role == .vendor ? principal.vendorId : nil
             return try await services.commands.run(request, context, body: body) { tx in
                 CommandResult(.ok, try await DeliveryStore.retry(tx, id: id, vendorScope: scope).json)
