@@ -35,11 +35,10 @@ struct AuthMiddleware: RouterMiddleware {
     let adminTokenHash: [UInt8]?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else { throw Problem.unauthorized() }
+        guard let header = request.headers[.authorization] else { throw Problem.unauthorized(.missing) }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { throw Problem.unauthorized(.malformed) }
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, token.utf8.count <= 512 else { throw Problem.unauthorized() }
+        guard !token.isEmpty, token.utf8.count <= 512 else { throw Problem.unauthorized(.malformed) }
         let digest = Crypto.sha256(token)
         let scope = Crypto.hex(digest)
         var context = context
@@ -48,10 +47,11 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let result = try await pool.query(
-            "SELECT role, vendor_id, channel FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL", [scope])
+            "SELECT role, vendor_id, channel, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE token_hash = $1", [scope])
         guard let row = result.first, let role = Role(rawValue: try row.string("role")) else {
-            throw Problem.unauthorized()
+            throw Problem.unauthorized(.unknown)
         }
+        guard try !row.bool("revoked") else { throw Problem.unauthorized(.revoked) }
         context.principal = Principal(
             role: role, vendorId: try row.optionalString("vendor_id"), channel: try row.optionalString("channel"),
             token: token, scope: scope)
@@ -64,7 +64,7 @@ extension AppRequestContext {
     @discardableResult
     func require(_ roles: Role...) throws -> Principal {
         guard let principal else { throw Problem.unauthorized() }
-        guard roles.contains(principal.role) else { throw Problem.forbidden() }
+        guard roles.contains(principal.role) else { throw Problem.forbidden(allowed: roles, role: principal.role) }
         return principal
     }
 
@@ -77,7 +77,9 @@ extension AppRequestContext {
             guard principal.vendorId == vendorId else { throw Problem.notFound("Vendor \(vendorId) was not found.") }
             return principal
         }
-        guard others.contains(principal.role) else { throw Problem.forbidden() }
+        guard others.contains(principal.role) else {
+            throw Problem.forbidden(allowed: [.vendor] + others, role: principal.role)
+        }
         return principal
     }
 }

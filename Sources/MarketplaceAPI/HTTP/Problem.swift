@@ -30,14 +30,35 @@ struct Problem: Error {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(json))))
     }
 
-    static func unauthorized() -> Problem {
-        Problem(
-            status: .unauthorized, code: "unauthorized", title: "Unauthorized",
-            detail: "A valid bearer token is required.", headers: [.wwwAuthenticate: "Bearer"])
+    /// Why a request was not authenticated. The detail says what to fix without telling an
+    /// unknown token from one that never existed; only a revoked key is named as such.
+    enum Unauthenticated {
+        case missing, malformed, unknown, revoked
+
+        var detail: String {
+            switch self {
+            case .missing: "No Authorization header: send `Authorization: Bearer <token>`."
+            case .malformed: "The Authorization header must be `Bearer <token>` with a token of 1 to 512 characters."
+            case .unknown: "The bearer token is not valid."
+            case .revoked: "The bearer token was revoked."
+            }
+        }
     }
 
-    static func forbidden() -> Problem {
-        Problem(status: .forbidden, code: "forbidden", title: "Forbidden", detail: "This token's role may not do this.")
+    static func unauthorized(_ reason: Unauthenticated = .missing) -> Problem {
+        Problem(
+            status: .unauthorized, code: "unauthorized", title: "Unauthorized", detail: reason.detail,
+            headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    /// 403 naming the roles that may make the request.
+    static func forbidden(allowed: [Role] = [], role: Role? = nil) -> Problem {
+        var detail = "This token's role may not do this."
+        if !allowed.isEmpty {
+            detail = "Only \(allowed.map(\.rawValue).joined(separator: ", ")) tokens may do this"
+                + (role.map { "; this token's role is \($0.rawValue)." } ?? ".")
+        }
+        return Problem(status: .forbidden, code: "forbidden", title: "Forbidden", detail: detail)
     }
 
     static func notFound(_ detail: String = "No such resource.") -> Problem {

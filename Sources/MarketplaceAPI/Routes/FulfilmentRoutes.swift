@@ -59,8 +59,9 @@ struct FulfilmentRoutes: Sendable {
         }
         action("ship", .ship, routes) { body in
             var f = Fields(body ?? .null)
-            let carrier = f.string("carrier", maxLength: 100)
-            let tracking = f.string("tracking_number", maxLength: 200)
+            // Required for a delivery, optional for a pickup: the lifecycle knows which it is.
+            let carrier = f.string("carrier", required: false, maxLength: 100)
+            let tracking = f.string("tracking_number", required: false, maxLength: 200)
             try f.check()
             return ActionDetails(carrier: carrier, trackingNumber: tracking)
         }

@@ -66,12 +66,19 @@ public enum OrderPlacement {
                 // Unknown skus, vendors or pickup locations leave no candidates, so they
                 // surface here: name them as the client's mistake (422) before saying 409.
                 try await checkReferences(tx, request)
+                let currencies = try await offeredCurrencies(tx, skus: indexes.map { request.lines[$0].sku })
                 throw DomainError(
                     .insufficientStock, "The order cannot be routed as a whole; nothing was reserved.",
-                    errors: indexes.map {
-                        FieldError(
-                            "lines[\($0)]",
-                            "not enough stock for \(request.lines[$0].quantity) × \(request.lines[$0].sku) within the order's constraints")
+                    errors: indexes.map { i in
+                        let line = request.lines[i]
+                        let offered = currencies[line.sku] ?? []
+                        if !offered.isEmpty, !offered.contains(request.currency) {
+                            return FieldError(
+                                "lines[\(i)]",
+                                "no offer for \(line.sku) in \(request.currency); it is offered in \(offered.sorted().joined(separator: ", "))")
+                        }
+                        return FieldError(
+                            "lines[\(i)]", "not enough stock for \(line.quantity) × \(line.sku) within the order's constraints")
                     })
             case .planned(let planned):
                 plan = planned
@@ -90,6 +97,16 @@ public enum OrderPlacement {
             // Another order took the stock between our read and our lock: plan again.
         }
         throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
+    }
+
+    /// The currencies each sku has active offers in; read only to explain a failed order.
+    static func offeredCurrencies(_ tx: Transaction, skus: [String]) async throws -> [String: Set<String>] {
+        let rows = try await tx.query(
+            "SELECT DISTINCT sku, currency FROM offers WHERE active AND sku = ANY($1)", [Array(Set(skus))]
+        ).rows
+        var out: [String: Set<String>] = [:]
+        for row in rows { out[try row.string("sku"), default: []].insert(try row.string("currency")) }
+        return out
     }
 
     /// Unknown skus, vendors or pickup locations in the body are the client's mistake: 422.

@@ -25,7 +25,11 @@ public enum SuborderLifecycle {
         _ tx: Transaction, suborderId: String, action: SuborderAction, details: ActionDetails = ActionDetails(),
         vendorScope: String?, now: Date = Date()
     ) async throws -> Suborder {
-        let owner = try await tx.query("SELECT order_id, vendor_id FROM suborders WHERE id = $1", [suborderId])
+        let owner = try await tx.query(
+            """
+            SELECT s.order_id, s.vendor_id, o.fulfillment->>'type' AS fulfillment_type
+            FROM suborders s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
+            """, [suborderId])
         guard let row = owner.first else { throw DomainError.notFound("Suborder \(suborderId)") }
         if let vendorScope, try row.string("vendor_id") != vendorScope {
             throw DomainError.notFound("Suborder \(suborderId)")
@@ -39,6 +43,14 @@ public enum SuborderLifecycle {
             throw DomainError.invalidTransition(
                 "Suborder \(suborderId) is \(suborder.status.rawValue); \(action.rawValue) is allowed only from "
                     + action.allowedFrom.map(\.rawValue).sorted().joined(separator: " or ") + ".")
+        }
+        if action == .ship, try row.optionalString("fulfillment_type") != "pickup" {
+            // A shipment needs its carrier and tracking number; a pickup is handed over at the
+            // counter, so they are optional there.
+            var missing: [FieldError] = []
+            if details.carrier == nil { missing.append(FieldError("carrier", "is required to ship a delivery")) }
+            if details.trackingNumber == nil { missing.append(FieldError("tracking_number", "is required to ship a delivery")) }
+            if !missing.isEmpty { throw DomainError.validation(missing) }
         }
         if action == .accept, now > suborder.acceptBy {
             throw DomainError.invalidTransition(

@@ -237,3 +237,41 @@ struct AuthTests {
         }
     }
 }
+
+/// v1.2: a 401 says what was wrong with the credentials, a 403 which roles may.
+@Suite struct AuthDetailTests {
+    @Test func unauthorizedSaysWhatWasWrong() async throws {
+        try await TestServer.run { server in
+            func detail(_ headers: [(String, String)]) async throws -> String {
+                let response = try await server.client(token: nil).get("/v1/vendors", headers: headers)
+                FoundationHelpers.expectProblem(response, status: 401, code: "unauthorized")
+                return response["detail"]?.stringValue ?? ""
+            }
+            let missing = try await detail([])
+            let malformed = try await detail([("Authorization", "Token abc")])
+            let empty = try await detail([("Authorization", "Bearer    ")])
+            let unknown = try await detail([("Authorization", "Bearer mk_never_issued")])
+            let created = try await server.admin.post("/v1/api-keys", ["role": "finance"])
+            let token = try #require(created["token"]?.stringValue)
+            #expect(try await server.admin.delete("/v1/api-keys/\(created["id"]!.stringValue!)").status == 204)
+            let revoked = try await detail([("Authorization", "Bearer \(token)")])
+            #expect(missing.contains("No Authorization header"))
+            #expect(malformed.contains("Bearer <token>") && empty == malformed)
+            #expect(unknown.contains("not valid") && !unknown.contains("revoked"))
+            #expect(revoked.contains("revoked"))
+            #expect(Set([missing, malformed, unknown, revoked]).count == 4)
+        }
+    }
+
+    @Test func forbiddenNamesTheRolesThatMay() async throws {
+        try await TestServer.run { server in
+            let finance = try await Fixtures(server: server).key(role: "finance")
+            let response = try await finance.post("/v1/vendors", ["name": "x"])
+            FoundationHelpers.expectProblem(response, status: 403, code: "forbidden")
+            let detail = response["detail"]?.stringValue ?? ""
+            #expect(detail.contains("operator") && detail.contains("this token's role is finance"), "\(detail)")
+            let vendorRoute = try await finance.get("/v1/vendors/ven_x/locations")
+            #expect((vendorRoute["detail"]?.stringValue ?? "").contains("vendor, operator"), "\(vendorRoute)")
+        }
+    }
+}

@@ -300,3 +300,30 @@ struct OrdersPlacementTests {
         }
     }
 }
+
+/// v1.2: an order in a currency nobody offers the sku in says so, rather than "not enough stock".
+@Suite struct CurrencyMismatchTests {
+    @Test func anOrderInACurrencyWithoutOffersNamesTheCurrency() async throws {
+        try await TestServer.run { server in
+            let shop = try await Shop.open(server)
+            let x = try await shop.sku()
+            let y = try await shop.sku()
+            _ = try await shop.seller(items: [StockedItem(sku: x, onHand: 5, price: 100), StockedItem(sku: y, onHand: 1, price: 100)])
+            var body = OrderKit.orderBody(customer: shop.newCustomer(), lines: [OrderKit.line(x, 1), OrderKit.line(y, 5)])
+            if case .object(var object) = body {
+                object["currency"] = "USD"
+                body = .object(object)
+            }
+            let usd = try await shop.storefront.post("/v1/orders", body)
+            OrderKit.expectProblem(usd, status: 409, code: "insufficient-stock")
+            let messages = (usd.json["errors"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
+            #expect(messages.count == 2)
+            #expect(messages.allSatisfy { $0.contains("no offer for") && $0.contains("in USD") && $0.contains("EUR") }, "\(messages)")
+            // In the right currency, a short line still reads as a stock problem.
+            let eur = try await shop.place(lines: [OrderKit.line(x, 1), OrderKit.line(y, 5)])
+            OrderKit.expectProblem(eur, status: 409, code: "insufficient-stock", fields: ["lines[1]"])
+            let eurMessages = (eur.json["errors"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
+            #expect(eurMessages == ["not enough stock for 5 × \(y) within the order's constraints"])
+        }
+    }
+}
