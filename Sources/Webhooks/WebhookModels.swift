@@ -4,6 +4,13 @@ import Foundation
 public enum WebhookEventType: String, Sendable, CaseIterable {
     case suborderCreated = "suborder.created"
     case suborderCancelled = "suborder.cancelled"
+    case suborderAccepted = "suborder.accepted"
+    case suborderRejected = "suborder.rejected"
+    case suborderExpired = "suborder.expired"
+    case suborderShipped = "suborder.shipped"
+    case suborderDelivered = "suborder.delivered"
+    case returnUpdated = "return.updated"
+    case caseResolved = "case.resolved"
     case returnCreated = "return.created"
     case caseCreated = "case.created"
     case caseMessageCreated = "case.message_created"

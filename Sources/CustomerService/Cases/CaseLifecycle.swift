@@ -113,6 +113,8 @@ public enum CaseLifecycle {
         }
         try await CaseStore.updateStatus(tx, id: caseId, to: target)
         guard let updated = try await CaseStore.find(tx, id: caseId) else { throw DomainError.notFound("Case \(caseId)") }
+        let vendors = try await CaseStore.concernedVendors(tx, updated)
+        try await Outbox.enqueue(tx, vendors.map { Outbox.Event(vendorId: $0, type: "case.resolved", data: updated.json) })
         return updated
     }
 }

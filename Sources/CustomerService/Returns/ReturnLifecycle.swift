@@ -140,6 +140,9 @@ public enum ReturnLifecycle {
             try await ReturnStore.updateStatus(tx, id: returnId, to: target)
         }
         guard let updated = try await ReturnStore.find(tx, id: returnId) else { throw DomainError.notFound("Return \(returnId)") }
+        // Each vendor with lines in it hears of the change, seeing only its own lines.
+        try await Outbox.enqueue(
+            tx, updated.vendorIds.map { Outbox.Event(vendorId: $0, type: "return.updated", data: updated.visible(to: $0).json) })
         return updated.visible(to: caller.vendorScope)
     }
 }

@@ -15,6 +15,21 @@ public struct ActionDetails: Sendable {
     }
 }
 
+extension SuborderAction {
+    /// The event the vendor hears of the change by (cancel writes `suborder.cancelled` itself,
+    /// since an order cancel reaches it by another path).
+    var eventType: String? {
+        switch self {
+        case .accept: "suborder.accepted"
+        case .reject: "suborder.rejected"
+        case .expire: "suborder.expired"
+        case .ship: "suborder.shipped"
+        case .deliver: "suborder.delivered"
+        case .cancel: nil
+        }
+    }
+}
+
 /// Suborder transitions with their stock effects, rerouting, order cancel and the SLA sweep.
 /// Every path locks the order row first, then the suborder, then stock rows (in the global
 /// order `StockReservations` keeps), so concurrent changes serialise without deadlocks.
@@ -78,6 +93,9 @@ public enum SuborderLifecycle {
         try await OrderStore.refreshOrderStatus(tx, orderId: orderId)
         guard let updated = try await OrderStore.suborder(tx, id: suborderId) else {
             throw DomainError.notFound("Suborder \(suborderId)")
+        }
+        if let type = action.eventType {
+            try await Outbox.enqueue(tx, [Outbox.Event(vendorId: updated.vendorId, type: type, data: updated.json)], now: now)
         }
         return updated
     }

@@ -31,8 +31,12 @@ struct RawClient {
             try await withThrowingTaskGroup(of: (Duration?, String)?.self) { group in
                 group.addTask {
                     var received = ""
-                    for try await var buffer in inbound {
-                        received += buffer.readString(length: buffer.readableBytes) ?? ""
+                    do {
+                        for try await var buffer in inbound {
+                            received += buffer.readString(length: buffer.readableBytes) ?? ""
+                        }
+                    } catch {
+                        // A reset (the server closed while bytes were still coming) is a close too.
                     }
                     return (ContinuousClock.now - started, received)
                 }
