@@ -116,10 +116,33 @@ struct Settle: AsyncParsableCommand {
             await startup.pool.shutdown()
             FileHandle.standardError.write(Data("settle: \(error.detail)\n".utf8))
             throw ExitCode(error.kind == .conflict ? 75 : 1)  // 75: EX_TEMPFAIL, try again
+        } catch let error as PostgresError where error.isConnectionFailure {
+            await startup.pool.shutdown()
+            let source = ProcessInfo.processInfo.environment["DATABASE_URL"].map { _ in "DATABASE_URL" } ?? "the default"
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    settle: cannot reach the database at \(Self.redacted(startup.config.databaseURL)) (\(source)): \(error.message)
+                    Set DATABASE_URL to the server's database: scripts/serve prints it, and a cluster it started
+                    listens on 127.0.0.1 at the port in .data/pg.port (postgresql://postgres@127.0.0.1:PORT/marketplace).
+
+                    """.utf8))
+            throw ExitCode(75)
         } catch {
             await startup.pool.shutdown()
             throw error
         }
+    }
+
+    /// A connection string fit to print: any password replaced by `***`.
+    static func redacted(_ url: String) -> String {
+        var text = url
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
+        {
+            text.replaceSubrange(text.index(after: colon)..<at, with: "***")
+        }
+        return text.split(separator: " ").map { $0.hasPrefix("password=") ? "password=***" : String($0) }.joined(separator: " ")
     }
 
     /// The run, created in one transaction; refuses to run against a database whose migrations
