@@ -47,8 +47,14 @@ struct AuthMiddleware: RouterMiddleware {
             context.principal = Principal(role: .operator, vendorId: nil, channel: nil, token: token, scope: scope)
             return try await next(request, context)
         }
-        let result = try await pool.query(
-            "SELECT role, vendor_id, channel FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL", [scope])
+        let result: QueryResult
+        do {
+            result = try await pool.query(
+                "SELECT role, vendor_id, channel FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL", [scope])
+        } catch is DatabaseOutcomeUnknown {
+            // A lost answer to this read leaves nothing written, whatever the request's method.
+            throw Problem.unavailable()
+        }
         guard let row = result.first, let role = Role(rawValue: try row.string("role")) else {
             throw Problem.unauthorized()
         }
