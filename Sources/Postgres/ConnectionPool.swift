@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// A fixed-size pool of libpq connections. Every libpq call that can wait runs on the pool's
@@ -45,8 +46,8 @@ public final class ConnectionPool: Sendable {
         self.logger = logger
     }
 
-    /// Closes idle connections, fails every waiter and stops the thread pool. Call once, after
-    /// all work is done.
+    /// Closes idle connections, fails every waiter and stops the thread pool. Call after all
+    /// work is done; calling it again does nothing more.
     public func shutdown() async {
         let (close, waiters) = state.withLock { $0.shutDown() }
         for connection in close { connection.close() }
@@ -145,6 +146,32 @@ public final class ConnectionPool: Sendable {
                 if attempt >= maxAttempts { throw error.underlying }
             }
         }
+    }
+
+    // MARK: - Service
+
+    /// Housekeeping until graceful shutdown (idle connections past their lifetime are closed,
+    /// waiters past their deadline failed, should a timer have been missed), then `shutdown()`.
+    /// Listed before the HTTP server and the jobs in a ServiceGroup, it is shut down after them,
+    /// so requests still draining keep their connections.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            housekeeping(now: .now)
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.housekeepingInterval) }
+            } catch {
+                break
+            }
+        }
+        await shutdown()
+    }
+
+    static let housekeepingInterval: Duration = .seconds(1)
+
+    func housekeeping(now: ContinuousClock.Instant) {
+        let (retired, expired) = state.withLock { ($0.retireIdle(now: now), $0.expireWaiters(now: now)) }
+        for connection in retired { connection.close() }
+        for waiter in expired { waiter.resume(throwing: DatabaseUnavailable(.deadlineExceeded)) }
     }
 
     // MARK: - Carrying out the state machine's decisions
@@ -322,5 +349,6 @@ public protocol Queryable: Sendable {
 }
 
 extension ConnectionPool: Queryable {}
+extension ConnectionPool: Service {}
 extension Session: Queryable {}
 extension Transaction: Queryable {}

@@ -195,6 +195,19 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         return expired
     }
 
+    /// Idle connections past their lifetime, removed to be closed (housekeeping: a lease would
+    /// retire them too, but a quiet pool should not keep old backends around).
+    mutating func retireIdle(now: ContinuousClock.Instant) -> [Connection] {
+        var retired: [Connection] = []
+        idle.removeAll { connection in
+            guard now - connection.openedAt >= maxLifetime else { return false }
+            retired.append(connection)
+            freeSlots += 1
+            return true
+        }
+        return retired
+    }
+
     /// Stops leasing: idle connections are to be closed and every waiter failed; leased ones are
     /// closed as they come back.
     mutating func shutDown() -> (close: [Connection], waiters: [Waiter]) {

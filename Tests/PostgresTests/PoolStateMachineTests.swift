@@ -224,3 +224,19 @@ import Testing
         #expect(m.release(a, .reusable, now: at(3)).close == [a], "a connection coming back after shutdown is closed")
     }
 }
+
+extension PoolStateMachineTests {
+    @Test func housekeepingRetiresOnlyIdleConnectionsPastTheirLifetime() throws {
+        var m = machine(size: 3, lifetime: .seconds(10))
+        let old = FakeConnection(id: 1, generation: 0, openedAt: t0)
+        let young = FakeConnection(id: 2, generation: 0, openedAt: at(8000))
+        let leased = FakeConnection(id: 3, generation: 0, openedAt: t0)
+        for _ in 0..<3 { _ = m.lease(now: t0, deadline: at(60_000)) }
+        _ = m.release(old, .reusable, now: at(9000))
+        _ = m.release(young, .reusable, now: at(9000))
+        #expect(m.retireIdle(now: at(9999)).isEmpty)
+        #expect(m.retireIdle(now: at(10_000)) == [old])
+        #expect(m.idle == [young] && m.freeSlots == 1 && m.leased == 1)
+        #expect(m.release(leased, .reusable, now: at(11_000)).close == [leased], "a leased one is retired when it comes back")
+    }
+}
