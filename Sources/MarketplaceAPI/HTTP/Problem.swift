@@ -124,6 +124,10 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as PostgresError where error.isConnectionFailure {
             logger.error("database unavailable", metadata: ["error": "\(error)"])
             return Problem.unavailable("The database is unreachable; nothing was changed. Retry shortly.").response
+        } catch is CancellationError {
+            // The request's task was cancelled while it waited for the database (the pool lets a
+            // cancelled waiter go at once): nothing was committed.
+            return Problem.unavailable().response
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors: unknown routes, oversized bodies (also chunked ones,
             // which surface as NIOTooManyBytesError), and the like.

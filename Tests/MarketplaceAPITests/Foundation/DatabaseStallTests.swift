@@ -22,6 +22,7 @@ import Glibc
         router.post("/queue-full") { _, _ -> Response in throw DatabaseUnavailable(.waitQueueFull) }
         router.post("/lost-commit") { _, _ -> Response in throw DatabaseOutcomeUnknown(cause: "deadline exceeded") }
         router.get("/lost-commit") { _, _ -> Response in throw DatabaseOutcomeUnknown(cause: "deadline exceeded") }
+        router.post("/task-cancelled") { _, _ -> Response in throw CancellationError() }
         router.post("/cancelled") { _, _ -> Response in
             throw PostgresError(sqlState: SQLState.queryCanceled, message: "canceling statement due to statement timeout")
         }
@@ -49,7 +50,7 @@ import Glibc
     }
 
     @Test func nothingWrittenIs503WithRetryAfter() async throws {
-        for path in ["/unavailable", "/queue-full", "/cancelled"] {
+        for path in ["/unavailable", "/queue-full", "/cancelled", "/task-cancelled"] {
             let a = try await answer(.post, path)
             #expect(a.status == 503 && a.code == "unavailable" && a.retryAfter == "1", "\(path): \(a)")
         }
