@@ -97,6 +97,26 @@ struct StallTests {
         #expect(await pool.inUse() == 0)
     }
 
+    @Test("connecting to a stalled database ends at the deadline, and the slot is free again")
+    func connectingToAStalledDatabase() async throws {
+        let lock = try await StallCluster.lock()
+        defer { lock.release() }
+        let pool = makePool(size: 1)
+        defer { Task { await pool.shutdown() } }
+        let pids = try StallCluster.stopAll()
+        defer { StallCluster.resume(pids) }
+        for _ in 0..<2 {
+            let start = ContinuousClock.now
+            let error = await #expect(throws: DatabaseUnavailable.self) { try await pool.query("SELECT 1") }
+            #expect(error?.reason == .deadlineExceeded)
+            let elapsed = ContinuousClock.now - start
+            #expect(elapsed >= Self.budget - .milliseconds(50) && elapsed < Self.budget + Self.slack, "took \(elapsed)")
+            #expect(await pool.inUse() == 0)
+        }
+        StallCluster.resume(pids)
+        #expect(try await recovered(pool) >= 1)
+    }
+
     @Test("a COMMIT whose answer never comes: outcome unknown within the budget (and it did commit)")
     func lostCommit() async throws {
         let lock = try await StallCluster.lock()
