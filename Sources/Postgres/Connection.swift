@@ -1,15 +1,22 @@
 import CPostgres
 import Foundation
 
-/// One libpq connection.
+/// A `PGconn *`. Not Sendable by itself: libpq allows one thread at a time per connection.
+/// Only `Connection` holds one, and the pool's lease serialises its use (see `Connection`).
+struct PGHandle {
+    let pointer: OpaquePointer
+}
+
+/// One libpq connection, in non-blocking mode: every exchange with the server is bounded by a
+/// deadline (poll() on its socket), so a database that stops answering cannot hold a caller.
 ///
 /// `@unchecked Sendable` because `PGconn` is not thread-safe and Swift cannot see how it is
 /// protected: the pool leases a connection to exactly one task at a time, and that task runs
-/// each libpq call on the thread pool and awaits it before the next, so no two threads ever
-/// touch the handle at once. The handle is only closed in `deinit` or by its leaseholder.
-public final class Connection: @unchecked Sendable {
-    private var handle: OpaquePointer?
-    let conninfo: String
+/// each libpq call (on the thread pool, or the non-blocking liveness check inline) and awaits
+/// it before the next, so no two threads ever touch the handle at once. The handle is only
+/// closed in `deinit` or by its leaseholder.
+public final class Connection: @unchecked Sendable, PooledConnection {
+    private var handle: PGHandle?
     /// Statements prepared on this connection, by SQL text. Parsing and planning each
     /// statement once per connection instead of once per execution roughly halves the
     /// database's CPU per order (measured with pg_stat_statements in bench/).
@@ -17,37 +24,91 @@ public final class Connection: @unchecked Sendable {
     private static let maxPrepared = 1000
     /// When this connection was opened; the pool retires old connections (see `maxLifetime`).
     let openedAt = ContinuousClock.now
+    let generation: Int
+    /// The server closed the connection (or it broke): other connections of its age may be broken too.
+    private var lostByServer = false
 
-    /// Opens a connection (blocking: call it on the thread pool).
-    init(conninfo: String) throws {
-        self.conninfo = conninfo
-        try open()
+    private init(handle: PGHandle, generation: Int) {
+        self.handle = handle
+        self.generation = generation
     }
 
     deinit {
-        if let handle { PQfinish(handle) }
+        if let handle { PQfinish(handle.pointer) }
     }
 
-    private func open() throws {
-        if let handle { PQfinish(handle) }
-        prepared.removeAll()
-        let conn = PQconnectdb(conninfo)
-        handle = conn
-        guard let conn, PQstatus(conn) == CONNECTION_OK else {
-            let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            throw PostgresError(sqlState: nil, message: "connection failed: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+    /// Opens a connection (blocking, bounded by `deadline`: call it on the thread pool).
+    /// Throws `DatabaseUnavailable` at the deadline, `PostgresError` when the server refuses.
+    static func connect(
+        conninfo: String, settings: SessionSettings, generation: Int, deadline: ContinuousClock.Instant
+    ) throws -> Connection {
+        let pointer = try startConnecting(conninfo: conninfo, settings: settings)
+        var status = PGRES_POLLING_WRITING
+        while status != PGRES_POLLING_OK {
+            guard status != PGRES_POLLING_FAILED else {
+                let error = connectionError(pointer, prefix: "connection failed")
+                PQfinish(pointer)
+                throw error
+            }
+            let ready: SocketWait.Readiness?
+            do {
+                ready = try SocketWait.wait(
+                    PQsocket(pointer), read: status == PGRES_POLLING_READING, write: status == PGRES_POLLING_WRITING,
+                    until: deadline)
+            } catch {
+                PQfinish(pointer)
+                throw error
+            }
+            guard ready != nil else {
+                PQfinish(pointer)
+                throw DatabaseUnavailable(.deadlineExceeded)
+            }
+            status = PQconnectPoll(pointer)
         }
-        // Timestamps travel as ISO text in UTC; the decoder relies on it.
-        // Notices (e.g. "relation already exists, skipping") would go to stderr through libpq's
-        // default processor; warnings and errors still arrive as results.
-        _ = try execute(
-            "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET client_min_messages = warning",
-            [])
+        guard PQsetnonblocking(pointer, 1) == 0 else {
+            let error = connectionError(pointer, prefix: "connection failed")
+            PQfinish(pointer)
+            throw error
+        }
+        let connection = Connection(handle: PGHandle(pointer: pointer), generation: generation)
+        do {
+            _ = try connection.execute(settings.sessionSQL, [], deadline: deadline)
+        } catch let failure as ExchangeFailure {
+            throw failure.publicError
+        }
+        return connection
     }
 
-    /// Closes the connection (blocking: call it on the thread pool).
+    /// `PQconnectStartParams` with the keepalive settings first, so that anything the
+    /// connection string says about them wins (later entries override earlier ones).
+    private static func startConnecting(conninfo: String, settings: SessionSettings) throws -> OpaquePointer {
+        let pairs = settings.connectKeywords + [("dbname", conninfo)]
+        let keywords = pairs.map { strdup($0.0) }
+        let values = pairs.map { strdup($0.1) }
+        defer {
+            for pointer in keywords { free(pointer) }
+            for pointer in values { free(pointer) }
+        }
+        var keywordArray: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
+        var valueArray: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
+        let started = keywordArray.withUnsafeMutableBufferPointer { k in
+            valueArray.withUnsafeMutableBufferPointer { v in PQconnectStartParams(k.baseAddress, v.baseAddress, 1) }
+        }
+        guard let pointer = started else {
+            throw PostgresError(sqlState: nil, message: "connection failed: out of memory")
+        }
+        if PQstatus(pointer) == CONNECTION_BAD {
+            let error = connectionError(pointer, prefix: "connection failed")
+            PQfinish(pointer)
+            throw error
+        }
+        return pointer
+    }
+
+    /// Closes the connection. Non-blocking (a Terminate message is queued, the socket closed),
+    /// so the leaseholder may call it anywhere.
     func close() {
-        if let handle { PQfinish(handle) }
+        if let handle { PQfinish(handle.pointer) }
         handle = nil
         prepared.removeAll()
     }
@@ -55,54 +116,153 @@ public final class Connection: @unchecked Sendable {
     /// Whether libpq still considers the connection usable.
     var isHealthy: Bool {
         guard let handle else { return false }
-        return PQstatus(handle) == CONNECTION_OK
+        return PQstatus(handle.pointer) == CONNECTION_OK
     }
 
-    /// Runs one statement (blocking). With parameters, exactly one statement; without, the text
-    /// may hold several (migrations).
-    func execute(_ sql: String, _ parameters: [String?]) throws -> QueryResult {
-        guard let handle else { throw PostgresError(sqlState: nil, message: "connection is closed") }
-        let result: OpaquePointer?
+    /// Reads whatever the server sent while the connection was idle, without waiting: a server
+    /// that closed the connection (restart, terminate) leaves an end-of-file there. One
+    /// non-blocking recv(), no round trip: cheap enough for every lease.
+    func isAliveAtLease() -> Bool {
+        guard let handle else { return false }
+        if PQconsumeInput(handle.pointer) == 0 || PQstatus(handle.pointer) != CONNECTION_OK {
+            lostByServer = true
+            close()
+            return false
+        }
+        return true
+    }
+
+    /// How the connection comes back to the pool.
+    var returned: ReturnedConnection {
+        guard let handle else { return lostByServer ? .broken : .discarded }
+        if PQstatus(handle.pointer) != CONNECTION_OK { return .broken }
+        // A connection left inside a transaction (a deadline passed before ROLLBACK could be
+        // sent) must never be handed to someone else.
+        return PQtransactionStatus(handle.pointer) == PQTRANS_IDLE ? .reusable : .discarded
+    }
+
+    /// Runs one statement (blocking, bounded by `deadline`: call it on the thread pool). With
+    /// parameters, exactly one statement; without, the text may hold several (migrations).
+    ///
+    /// Throws `PostgresError` for an error the server answered (the connection stays usable),
+    /// and `ExchangeFailure` when no answer came: the deadline passed or the connection broke.
+    /// The connection is then closed; it is never reused.
+    func execute(_ sql: String, _ parameters: [String?], deadline: ContinuousClock.Instant) throws -> QueryResult {
+        guard let handle else {
+            throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
+        }
+        let pointer = handle.pointer
         if parameters.isEmpty {
-            result = PQexec(handle, sql)
-        } else {
-            let name = try statementName(for: sql, parameterCount: parameters.count, handle: handle)
-            var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
-            defer { for pointer in cStrings { free(pointer) } }
-            result = cStrings.withUnsafeMutableBufferPointer { buffer in
+            return try exchange(deadline) { PQsendQuery(pointer, sql) }
+        }
+        let name = try statementName(for: sql, parameterCount: parameters.count, deadline: deadline)
+        var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+        defer { for pointer in cStrings { free(pointer) } }
+        return try exchange(deadline) {
+            cStrings.withUnsafeMutableBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { values in
-                    PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+                    PQsendQueryPrepared(pointer, name, Int32(parameters.count), values, nil, nil, 0)
                 }
             }
-        }
-        guard let result else {
-            throw PostgresError(sqlState: nil, message: String(cString: PQerrorMessage(handle)))
-        }
-        defer { PQclear(result) }
-        switch PQresultStatus(result) {
-        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return Self.copy(result)
-        default:
-            throw Self.error(from: result, handle: handle)
         }
     }
 
     /// The name of `sql` prepared on this connection, preparing it on first use.
-    private func statementName(for sql: String, parameterCount: Int, handle: OpaquePointer) throws -> String {
+    private func statementName(for sql: String, parameterCount: Int, deadline: ContinuousClock.Instant) throws -> String {
         if let name = prepared[sql] { return name }
+        guard let pointer = handle?.pointer else {
+            throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
+        }
         if prepared.count >= Self.maxPrepared {
             // A bounded cache: statements are a fixed set in practice, so this is a safety net.
-            if let reset = PQexec(handle, "DEALLOCATE ALL") { PQclear(reset) }
+            _ = try exchange(deadline) { PQsendQuery(pointer, "DEALLOCATE ALL") }
             prepared.removeAll()
         }
         let name = "mk\(prepared.count)"
-        guard let result = PQprepare(handle, name, sql, Int32(parameterCount), nil) else {
-            throw PostgresError(sqlState: nil, message: String(cString: PQerrorMessage(handle)))
-        }
-        defer { PQclear(result) }
-        guard PQresultStatus(result) == PGRES_COMMAND_OK else { throw Self.error(from: result, handle: handle) }
+        _ = try exchange(deadline) { PQsendPrepare(pointer, name, sql, Int32(parameterCount), nil) }
         prepared[sql] = name
         return name
+    }
+
+    /// Sends one request and collects its results: flush until sent, then wait for the socket
+    /// to be readable, consume, and take results until libpq has none left.
+    private func exchange(_ deadline: ContinuousClock.Instant, send: () -> Int32) throws -> QueryResult {
+        guard let pointer = handle?.pointer else {
+            throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
+        }
+        if ContinuousClock.now >= deadline { throw ExchangeFailure(.deadline, requestSent: false) }
+        guard send() == 1 else {
+            // Nothing reached the server: a send that fails leaves libpq's buffer unsent.
+            lostByServer = true
+            let error = Self.connectionError(pointer, prefix: nil)
+            close()
+            throw ExchangeFailure(.connectionLost(error), requestSent: false)
+        }
+        do {
+            try flush(pointer, deadline)
+            return try collect(pointer, deadline)
+        } catch let failure as ExchangeFailure {
+            if case .connectionLost = failure.kind { lostByServer = true }
+            close()
+            throw failure
+        }
+    }
+
+    private func flush(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws {
+        while true {
+            let flushed = PQflush(pointer)
+            if flushed == 0 { return }
+            if flushed < 0 { throw lost(pointer) }
+            let ready = try waitForSocket(pointer, read: true, write: true, deadline)
+            // libpq asks to read while flushing: the server may be blocked sending to us.
+            if ready.readable, PQconsumeInput(pointer) == 0 { throw lost(pointer) }
+        }
+    }
+
+    private func collect(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws -> QueryResult {
+        var firstError: PostgresError?
+        var last: QueryResult?
+        while true {
+            while PQisBusy(pointer) == 1 {
+                _ = try waitForSocket(pointer, read: true, write: false, deadline)
+                if PQconsumeInput(pointer) == 0 { throw lost(pointer) }
+            }
+            guard let result = PQgetResult(pointer) else { break }
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                if firstError == nil { last = Self.copy(result) }
+            default:
+                if firstError == nil { firstError = Self.error(from: result, pointer: pointer) }
+            }
+        }
+        if PQstatus(pointer) != CONNECTION_OK {
+            throw ExchangeFailure(.connectionLost(firstError ?? Self.connectionError(pointer, prefix: nil)), requestSent: true)
+        }
+        if let firstError { throw firstError }
+        return last ?? QueryResult(columns: [], values: [], affectedRows: 0)
+    }
+
+    private func waitForSocket(
+        _ pointer: OpaquePointer, read: Bool, write: Bool, _ deadline: ContinuousClock.Instant
+    ) throws -> SocketWait.Readiness {
+        do {
+            guard let ready = try SocketWait.wait(PQsocket(pointer), read: read, write: write, until: deadline) else {
+                throw ExchangeFailure(.deadline, requestSent: true)
+            }
+            return ready
+        } catch let error as PostgresError {
+            throw ExchangeFailure(.connectionLost(error), requestSent: true)
+        }
+    }
+
+    private func lost(_ pointer: OpaquePointer) -> ExchangeFailure {
+        ExchangeFailure(.connectionLost(Self.connectionError(pointer, prefix: nil)), requestSent: true)
+    }
+
+    private static func connectionError(_ pointer: OpaquePointer, prefix: String?) -> PostgresError {
+        let message = String(cString: PQerrorMessage(pointer)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(sqlState: nil, message: prefix.map { "\($0): \(message)" } ?? message)
     }
 
     private static func copy(_ result: OpaquePointer) -> QueryResult {
@@ -129,12 +289,48 @@ public final class Connection: @unchecked Sendable {
         return QueryResult(columns: columns, values: values, affectedRows: affected)
     }
 
-    private static func error(from result: OpaquePointer, handle: OpaquePointer) -> PostgresError {
+    private static func error(from result: OpaquePointer, pointer: OpaquePointer) -> PostgresError {
         func field(_ code: Character) -> String? {
-            guard let pointer = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
-            return String(cString: pointer)
+            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
         }
-        let message = field("M") ?? String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let message = field("M") ?? String(cString: PQerrorMessage(pointer)).trimmingCharacters(in: .whitespacesAndNewlines)
         return PostgresError(sqlState: field("C"), message: message, detail: field("D"), constraint: field("n"))
+    }
+}
+
+/// No answer came to a request: the deadline passed, or the connection broke. Internal: the
+/// pool turns it into `DatabaseUnavailable`, `DatabaseOutcomeUnknown` or a `PostgresError`,
+/// depending on whether the request was a commit and whether it had been sent.
+struct ExchangeFailure: Error {
+    enum Kind {
+        case deadline
+        case connectionLost(PostgresError)
+    }
+
+    let kind: Kind
+    /// Whether the request may have reached the server (and so may have taken effect).
+    let requestSent: Bool
+
+    init(_ kind: Kind, requestSent: Bool) {
+        self.kind = kind
+        self.requestSent = requestSent
+    }
+
+    /// The error for a statement that commits nothing by itself (inside a transaction).
+    var publicError: any Error {
+        switch kind {
+        case .deadline: DatabaseUnavailable(.deadlineExceeded)
+        case .connectionLost(let error): error
+        }
+    }
+
+    /// The error for a `COMMIT` or an auto-committing statement.
+    var committingError: any Error {
+        guard requestSent else { return publicError }
+        switch kind {
+        case .deadline: return DatabaseOutcomeUnknown(cause: "deadline exceeded")
+        case .connectionLost(let error): return DatabaseOutcomeUnknown(cause: error.description)
+        }
     }
 }

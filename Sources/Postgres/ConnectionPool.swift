@@ -1,114 +1,143 @@
 import Foundation
 import Logging
+import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import Synchronization
 
-/// A fixed-size pool of libpq connections. Every blocking libpq call runs on the pool's own
-/// `NIOThreadPool`, never on an event loop or the cooperative executor.
+/// A fixed-size pool of libpq connections. Every libpq call that can wait runs on the pool's
+/// own `NIOThreadPool`, never on an event loop or the cooperative executor, and is bounded by
+/// the operation's deadline (`DatabaseDeadline`, else `timeout` from when the operation
+/// starts). The decisions are `PoolStateMachine`'s; this class carries them out.
 public final class ConnectionPool: Sendable {
     public let size: Int
+    /// The budget of one operation when no `DatabaseDeadline` is set; also what the server-side
+    /// timeouts of each session are derived from.
+    public let timeout: Duration
     let threadPool: NIOThreadPool
-    private let state: PoolState
+    private let conninfo: String
+    private let settings: SessionSettings
     private let logger: Logger
+    /// A mutex rather than an actor: leasing and releasing stay synchronous (no hop on the hot
+    /// path), and a cancelled or expired waiter is removed the moment it happens.
+    private let state: Mutex<PoolStateMachine<Connection, Waiter>>
     /// Connections are retired after this long. A PostgreSQL backend keeps the plans it
     /// cached (its own foreign-key checks included) for its lifetime; on a young database
     /// those were made against empty tables and scan sequentially until replanned.
     let maxLifetime: Duration
 
-    public init(conninfo: String, size: Int, maxLifetime: Duration = .seconds(300), logger: Logger = Logger(label: "postgres")) {
+    typealias Waiter = CheckedContinuation<PoolGrant<Connection>, any Error>
+
+    /// `maxWaiters` bounds the line of tasks waiting for a connection (default 64 per
+    /// connection); past it a lease fails at once with `DatabaseUnavailable(.waitQueueFull)`.
+    public init(
+        conninfo: String, size: Int, maxLifetime: Duration = .seconds(300), timeout: Duration = .seconds(5),
+        maxWaiters: Int? = nil, logger: Logger = Logger(label: "postgres")
+    ) {
         self.maxLifetime = maxLifetime
         self.size = max(1, size)
+        self.timeout = timeout
         self.threadPool = NIOThreadPool(numberOfThreads: self.size)
         self.threadPool.start()
-        self.state = PoolState(conninfo: conninfo, size: self.size)
+        self.conninfo = conninfo
+        self.settings = SessionSettings(timeout: timeout)
+        self.state = Mutex(
+            PoolStateMachine(size: self.size, maxWaiters: max(0, maxWaiters ?? 64 * self.size), maxLifetime: maxLifetime))
         self.logger = logger
     }
 
-    /// Closes idle connections and stops the thread pool. Call once, after all work is done.
+    /// Closes idle connections, fails every waiter and stops the thread pool. Call after all
+    /// work is done; calling it again does nothing more.
     public func shutdown() async {
-        await state.close()
+        let (close, waiters) = state.withLock { $0.shutDown() }
+        for connection in close { connection.close() }
+        for waiter in waiters { waiter.resume(throwing: Self.shutDownError) }
         try? await threadPool.shutdownGracefully()
     }
 
-    /// Connections currently leased, for `/metrics`.
-    public func inUse() async -> Int { await state.leased }
+    /// Connections currently leased (in use or being opened), for `/metrics`.
+    public func inUse() async -> Int { state.withLock { $0.leased } }
 
-    /// Leases a connection for `body`. The connection is opened or re-opened here when the old
-    /// one broke (database restart), so one failure does not poison the pool.
+    /// Tasks waiting for a connection right now.
+    public var waiting: Int { state.withLock { $0.waiting } }
+
+    var currentDeadline: ContinuousClock.Instant { DatabaseDeadline.current ?? ContinuousClock.now + timeout }
+
+    /// Leases a connection for `body`. A connection that died while idle (a database restart)
+    /// is noticed here and replaced, so one failure does not poison the pool.
     public func withConnection<T>(_ body: (Session) async throws -> T) async throws -> T {
-        let slot = try await state.acquire()
-        var connection = slot
-        do {
-            if connection == nil || !(connection!.isHealthy) {
-                let conninfo = state.conninfo
-                connection = try await threadPool.runIfActive { try Connection(conninfo: conninfo) }
-            }
-        } catch {
-            await state.release(nil)
-            throw error
-        }
-        let session = Session(connection: connection!, threadPool: threadPool)
-        do {
-            let value = try await body(session)
-            await giveBack(connection!)
-            return value
-        } catch {
-            await giveBack(connection!)
-            throw error
-        }
+        try await withConnection(deadline: currentDeadline, body)
     }
 
-    /// Returns a connection to the pool, or retires it (closed on the thread pool) when it broke
-    /// or outlived `maxLifetime`; its slot then goes back for a fresh connection.
-    private func giveBack(_ connection: Connection) async {
-        if connection.isHealthy && ContinuousClock.now - connection.openedAt < maxLifetime {
-            await state.release(connection)
-        } else {
-            await state.release(nil)
-            _ = try? await threadPool.runIfActive { connection.close() }
+    func withConnection<T>(deadline: ContinuousClock.Instant, _ body: (Session) async throws -> T) async throws -> T {
+        let connection = try await lease(deadline: deadline)
+        let session = Session(connection: connection, threadPool: threadPool, deadline: deadline)
+        do {
+            let value = try await body(session)
+            giveBack(connection)
+            return value
+        } catch {
+            giveBack(connection)
+            throw error
         }
     }
 
     /// Runs one statement outside an explicit transaction (autocommit). When the connection
-    /// turns out to have died while idle (a database restart), it runs once more on a new
-    /// one: callers use this for reads and for writes that are safe to repeat.
+    /// turns out to have broken (a database restart), it runs once more on a new one: callers
+    /// use this for reads and for writes that are safe to repeat. When its answer never came,
+    /// it may have been committed: `DatabaseOutcomeUnknown`.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> QueryResult {
+        let deadline = currentDeadline
+        let texts = parameters.map(\.postgresText)
         do {
-            return try await withConnection { try await $0.query(sql, parameters) }
-        } catch let error as PostgresError where error.isConnectionFailure {
-            logger.debug("retrying a statement on a new connection", metadata: ["sqlstate": "\(error.sqlState ?? "")"])
-            return try await withConnection { try await $0.query(sql, parameters) }
+            return try await withConnection(deadline: deadline) { try await $0.run(sql, texts) }
+        } catch let failure as ExchangeFailure {
+            guard case .connectionLost(let error) = failure.kind else { throw failure.committingError }
+            logger.debug("retrying a statement on a new connection", metadata: ["error": "\(error)"])
+            do {
+                return try await withConnection(deadline: deadline) { try await $0.run(sql, texts) }
+            } catch let failure as ExchangeFailure {
+                throw failure.committingError
+            }
         }
     }
 
     /// Runs `body` in a transaction, committing when it returns and rolling back when it throws.
     /// The whole body runs again on serialization failure or deadlock (up to `maxAttempts`), and
     /// when the connection turned out to be broken before anything was sent. `body` must
-    /// therefore have no effects outside the transaction.
+    /// therefore have no effects outside the transaction. When the answer to `COMMIT` never
+    /// came, it throws `DatabaseOutcomeUnknown`; every other failure means nothing was committed.
     public func transaction<T>(
         _ isolation: IsolationLevel = .readCommitted,
         maxAttempts: Int = 6,
         _ body: (Transaction) async throws -> T
     ) async throws -> T {
+        let deadline = currentDeadline
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await withConnection { session in
+                return try await withConnection(deadline: deadline) { session in
                     do {
                         try await session.beginTransaction(isolation)
-                    } catch let error as PostgresError where error.isConnectionFailure {
-                        throw RetryableBegin(underlying: error)
+                    } catch let failure as ExchangeFailure {
+                        if case .connectionLost(let error) = failure.kind { throw RetryableBegin(underlying: error) }
+                        throw failure.publicError
                     }
-                    let transaction = Transaction(session: session)
+                    let value: T
                     do {
-                        let value = try await body(transaction)
-                        _ = try await session.query("COMMIT", [])
-                        return value
+                        value = try await body(Transaction(session: session))
                     } catch {
-                        if session.connection.isHealthy { _ = try? await session.query("ROLLBACK", []) }
+                        if session.connection.isHealthy { _ = try? await session.run("ROLLBACK", []) }
                         throw error
                     }
+                    do {
+                        _ = try await session.run("COMMIT", [])
+                    } catch let failure as ExchangeFailure {
+                        throw failure.committingError
+                    }
+                    return value
                 }
             } catch let error as PostgresError where error.isRetryable && attempt < maxAttempts {
                 logger.debug("retrying transaction", metadata: ["sqlstate": "\(error.sqlState ?? "")", "attempt": "\(attempt)"])
@@ -117,6 +146,134 @@ public final class ConnectionPool: Sendable {
                 if attempt >= maxAttempts { throw error.underlying }
             }
         }
+    }
+
+    // MARK: - Service
+
+    /// Housekeeping until graceful shutdown (idle connections past their lifetime are closed,
+    /// waiters past their deadline failed, should a timer have been missed), then `shutdown()`.
+    /// Listed before the HTTP server and the jobs in a ServiceGroup, it is shut down after them,
+    /// so requests still draining keep their connections.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            housekeeping(now: .now)
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.housekeepingInterval) }
+            } catch {
+                break
+            }
+        }
+        await shutdown()
+    }
+
+    static let housekeepingInterval: Duration = .seconds(1)
+
+    func housekeeping(now: ContinuousClock.Instant) {
+        let (retired, expired) = state.withLock { ($0.retireIdle(now: now), $0.expireWaiters(now: now)) }
+        for connection in retired { connection.close() }
+        for waiter in expired { waiter.resume(throwing: DatabaseUnavailable(.deadlineExceeded)) }
+    }
+
+    // MARK: - Carrying out the state machine's decisions
+
+    private func lease(deadline: ContinuousClock.Instant) async throws -> Connection {
+        let lease = state.withLock { $0.lease(now: .now, deadline: deadline) }
+        for connection in lease.close { connection.close() }
+        var grant: PoolGrant<Connection>
+        switch lease.action {
+        case .granted(let granted): grant = granted
+        case .failed(let failure): throw Self.error(for: failure)
+        case .mustWait(let id): grant = try await waitForGrant(id: id, deadline: deadline)
+        }
+        while true {
+            switch grant {
+            case .use(let connection):
+                if connection.isAliveAtLease() { return connection }
+                logger.debug("an idle connection was found closed; replacing it and the idle ones opened before it")
+                let found = state.withLock { $0.foundDead(connection, now: .now) }
+                carryOut(found.0)
+                grant = .open(generation: found.generation)
+            case .open(let generation):
+                do {
+                    let conninfo = self.conninfo
+                    let settings = self.settings
+                    return try await threadPool.runIfActive {
+                        try Connection.connect(conninfo: conninfo, settings: settings, generation: generation, deadline: deadline)
+                    }
+                } catch {
+                    carryOut(state.withLock { $0.openFailed(now: .now) })
+                    throw error
+                }
+            }
+        }
+    }
+
+    private func waitForGrant(id: Int, deadline: ContinuousClock.Instant) async throws -> PoolGrant<Connection> {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                // Checked under the lock: a cancellation handler that ran before this found no
+                // waiter to remove, and one that runs after finds it queued.
+                let entered: (close: [Connection], action: PoolStateMachine<Connection, Waiter>.EnqueueAction)? =
+                    state.withLock { machine in
+                        if Task.isCancelled { return nil }
+                        return machine.enqueue(id: id, waiter: continuation, deadline: deadline, now: .now)
+                    }
+                guard let entered else {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                for connection in entered.close { connection.close() }
+                switch entered.action {
+                case .granted(let grant): continuation.resume(returning: grant)
+                case .failed(let failure): continuation.resume(throwing: Self.error(for: failure))
+                case .queued: scheduleExpiry(at: deadline)
+                }
+            }
+        } onCancel: {
+            if let waiter = state.withLock({ $0.cancel(waiter: id) }) { waiter.resume(throwing: CancellationError()) }
+        }
+    }
+
+    /// Wakes the line when `deadline` passes, in case nothing is released before then. The
+    /// slack keeps a timer that fires a hair early (another clock) from finding nobody expired.
+    private func scheduleExpiry(at deadline: ContinuousClock.Instant) {
+        let delay = deadline - .now + .milliseconds(1)
+        MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(delay.nanosecondsClamped)) {
+            let expired = self.state.withLock { $0.expireWaiters(now: .now) }
+            for waiter in expired { waiter.resume(throwing: DatabaseUnavailable(.deadlineExceeded)) }
+        }
+    }
+
+    /// Returns a connection to the pool, or retires it (closed) when it broke, was abandoned at
+    /// a deadline, was left inside a transaction or outlived `maxLifetime`.
+    private func giveBack(_ connection: Connection) {
+        let returned = connection.returned
+        carryOut(state.withLock { $0.release(connection, returned, now: .now) })
+    }
+
+    private func carryOut(_ handover: PoolStateMachine<Connection, Waiter>.Handover) {
+        for connection in handover.close { connection.close() }
+        for (waiter, grant) in handover.grants { waiter.resume(returning: grant) }
+        for waiter in handover.expired { waiter.resume(throwing: DatabaseUnavailable(.deadlineExceeded)) }
+    }
+
+    private static let shutDownError = PostgresError(sqlState: nil, message: "pool is shut down")
+
+    private static func error(for failure: PoolStateMachine<Connection, Waiter>.Failure) -> any Error {
+        switch failure {
+        case .shutDown: shutDownError
+        case .deadlineExceeded: DatabaseUnavailable(.deadlineExceeded)
+        case .queueFull: DatabaseUnavailable(.waitQueueFull)
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? Int64.max : product + attoseconds / 1_000_000_000
     }
 }
 
@@ -134,25 +291,42 @@ public enum IsolationLevel: String, Sendable {
 public struct Session: Sendable {
     let connection: Connection
     let threadPool: NIOThreadPool
+    /// Every statement of the lease shares it.
+    let deadline: ContinuousClock.Instant
 
+    /// Throws `DatabaseUnavailable` when the deadline passes (the connection is then closed,
+    /// which rolls back any open transaction), `PostgresError` otherwise.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> QueryResult {
-        let texts = parameters.map(\.postgresText)
-        let connection = self.connection
-        return try await threadPool.runIfActive { try connection.execute(sql, texts) }
+        do {
+            return try await run(sql, parameters.map(\.postgresText))
+        } catch let failure as ExchangeFailure {
+            throw failure.publicError
+        }
     }
 
     /// Runs SQL text that may contain several statements and no parameters (migrations).
     public func execute(script: String) async throws {
+        do {
+            _ = try await run(script, [])
+        } catch let failure as ExchangeFailure {
+            throw failure.publicError
+        }
+    }
+
+    /// The statement on the thread pool; throws `ExchangeFailure` as it is, for callers that
+    /// must tell a lost commit from a failure before anything was sent.
+    func run(_ sql: String, _ texts: [String?]) async throws -> QueryResult {
         let connection = self.connection
-        _ = try await threadPool.runIfActive { try connection.execute(script, []) }
+        let deadline = self.deadline
+        return try await threadPool.runIfActive { try connection.execute(sql, texts, deadline: deadline) }
     }
 
     func beginTransaction(_ isolation: IsolationLevel) async throws {
         if isolation == .readCommitted {
-            _ = try await query("BEGIN", [])
+            _ = try await run("BEGIN", [])
         } else {
-            _ = try await query("BEGIN ISOLATION LEVEL \(isolation.rawValue)", [])
+            _ = try await run("BEGIN ISOLATION LEVEL \(isolation.rawValue)", [])
         }
     }
 }
@@ -167,56 +341,6 @@ public struct Transaction: Sendable {
     }
 }
 
-/// Bookkeeping of idle connections and waiters; the connections themselves are opened lazily.
-private actor PoolState {
-    nonisolated let conninfo: String
-    private var idle: [Connection] = []
-    private var slotsFree: Int
-    private var waiters: [CheckedContinuation<Connection?, Never>] = []
-    private(set) var leased = 0
-    private var closed = false
-
-    init(conninfo: String, size: Int) {
-        self.conninfo = conninfo
-        self.slotsFree = size
-    }
-
-    /// Returns an idle connection, or nil meaning "you own a slot: open one".
-    func acquire() async throws -> Connection? {
-        if closed { throw PostgresError(sqlState: nil, message: "pool is shut down") }
-        if let connection = idle.popLast() {
-            leased += 1
-            return connection
-        }
-        if slotsFree > 0 {
-            slotsFree -= 1
-            leased += 1
-            return nil
-        }
-        // The releasing task hands its slot over directly, so `leased` stays as it is.
-        return await withCheckedContinuation { waiters.append($0) }
-    }
-
-    /// Gives the slot back, with its connection when it is still healthy.
-    func release(_ connection: Connection?) {
-        if !waiters.isEmpty {
-            waiters.removeFirst().resume(returning: connection)
-            return
-        }
-        leased -= 1
-        if let connection, !closed {
-            idle.append(connection)
-        } else {
-            slotsFree += 1
-        }
-    }
-
-    func close() {
-        closed = true
-        idle.removeAll()
-    }
-}
-
 /// Anything that runs a statement: the pool (autocommit), a session, or a transaction.
 /// Read paths take it so they work both inside a command's transaction and on their own.
 public protocol Queryable: Sendable {
@@ -225,5 +349,6 @@ public protocol Queryable: Sendable {
 }
 
 extension ConnectionPool: Queryable {}
+extension ConnectionPool: Service {}
 extension Session: Queryable {}
 extension Transaction: Queryable {}

@@ -43,17 +43,32 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the versions applied by this call.
     @discardableResult
     public func migrate(_ pool: ConnectionPool) async throws -> [Int] {
-        try await pool.withConnection { session in
-            _ = try await session.query("SELECT pg_advisory_lock($1)", [Self.lockKey])
-            do {
-                let applied = try await apply(session)
-                _ = try await session.query("SELECT pg_advisory_unlock($1)", [Self.lockKey])
-                return applied
-            } catch {
-                _ = try? await session.query("ROLLBACK")
-                _ = try? await session.query("SELECT pg_advisory_unlock($1)", [Self.lockKey])
-                throw error
-            }
+        // A migration may rightly take long (an index on a big table), and so may waiting for
+        // another server's: neither the request budget nor the session's statement_timeout
+        // applies. `SET LOCAL` keeps the lifted timeout inside each transaction, so the
+        // connection goes back to the pool with its usual settings.
+        try await DatabaseDeadline.$current.withValue(ContinuousClock.now + Self.budget) {
+            try await pool.withConnection { session in try await migrate(session) }
+        }
+    }
+
+    /// How long `migrate` may take in all.
+    static let budget: Duration = .seconds(24 * 3600)
+
+    private func migrate(_ session: Session) async throws -> [Int] {
+        // A session-level advisory lock outlives the transaction that took it.
+        try await session.query("BEGIN")
+        try await session.query("SET LOCAL statement_timeout = 0")
+        _ = try await session.query("SELECT pg_advisory_lock($1)", [Self.lockKey])
+        try await session.query("COMMIT")
+        do {
+            let applied = try await apply(session)
+            _ = try await session.query("SELECT pg_advisory_unlock($1)", [Self.lockKey])
+            return applied
+        } catch {
+            _ = try? await session.query("ROLLBACK")
+            _ = try? await session.query("SELECT pg_advisory_unlock($1)", [Self.lockKey])
+            throw error
         }
     }
 
@@ -69,6 +84,7 @@ public struct Migrator: Sendable {
         var applied: [Int] = []
         for migration in migrations where !done.contains(migration.version) {
             try await session.query("BEGIN")
+            try await session.query("SET LOCAL statement_timeout = 0")
             try await session.execute(script: migration.sql)
             try await session.query(
                 "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name])

@@ -39,11 +39,16 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var isUniqueViolation: Bool { sqlState == SQLState.uniqueViolation }
     public var isForeignKeyViolation: Bool { sqlState == SQLState.foreignKeyViolation }
     public var isCheckViolation: Bool { sqlState == SQLState.checkViolation }
-    /// The connection broke (server restart, network): no SQLSTATE, or class 08 / 57P0x.
+    /// The connection broke (server restart, network, a session timeout that ended it): no
+    /// SQLSTATE, class 08, 57P0x, or the FATAL idle-session timeouts 25P03 and 57P05.
     public var isConnectionFailure: Bool {
         guard let state = sqlState else { return true }
         return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03"
+            || state == SQLState.idleInTransactionSessionTimeout || state == "57P05"
     }
+    /// The server cancelled the statement (its `statement_timeout`, or an administrator's
+    /// cancel): the transaction is aborted, so nothing of it was written.
+    public var isQueryCanceled: Bool { sqlState == SQLState.queryCanceled }
 }
 
 /// SQLSTATE codes this project reacts to.
@@ -56,4 +61,6 @@ public enum SQLState {
     public static let deadlockDetected = "40P01"
     public static let lockNotAvailable = "55P03"
     public static let invalidTextRepresentation = "22P02"
+    public static let queryCanceled = "57014"
+    public static let idleInTransactionSessionTimeout = "25P03"
 }

@@ -17,15 +17,19 @@ enum TestDB {
         return components.string!
     }
 
-    static func makePool(size: Int, url: String = TestDB.url) -> ConnectionPool {
+    /// A generous default budget: these suites run in parallel on a loaded machine; the
+    /// deadline tests pass a small one.
+    static func makePool(size: Int, url: String = TestDB.url, timeout: Duration = .seconds(30)) -> ConnectionPool {
         var logger = Logger(label: "postgres-tests")
         logger.logLevel = .warning
-        return ConnectionPool(conninfo: url, size: size, logger: logger)
+        return ConnectionPool(conninfo: url, size: size, timeout: timeout, logger: logger)
     }
 
     /// Runs `body` with a fresh pool and always shuts the pool down afterwards.
-    static func withPool<T>(size: Int, url: String = TestDB.url, _ body: (ConnectionPool) async throws -> T) async throws -> T {
-        let pool = makePool(size: size, url: url)
+    static func withPool<T>(
+        size: Int, url: String = TestDB.url, timeout: Duration = .seconds(30), _ body: (ConnectionPool) async throws -> T
+    ) async throws -> T {
+        let pool = makePool(size: size, url: url, timeout: timeout)
         do {
             let value = try await body(pool)
             await pool.shutdown()

@@ -241,3 +241,83 @@ mk_pg_stop_if_started() {
             mk_warn "pg_ctl stop failed (log: $MK_PG_LOG)"
     fi
 }
+
+# ---------------------------------------------------------------- throwaway cluster
+# A second, small cluster for tests that stall it (SIGSTOP on every process) or restart it,
+# which must never happen to the shared one other suites use at the same time.
+#
+#   mk_pg_stall_start   initdb afresh in <repo>/.data/pg-stall, start it on a free port, create
+#                       database marketplace_stall; exports MK_STALL_DATABASE_URL,
+#                       MK_STALL_PGDATA, MK_STALL_PGLOG, MK_STALL_PG_CTL and MK_STALL_PG_OWNER
+#   mk_pg_stall_stop    resume any stopped process of it, stop it and delete it; safe to repeat
+
+MK_PG_STALL_DATA="$MK_DATA_DIR/pg-stall"
+MK_PG_STALL_LOG="$MK_DATA_DIR/pg-stall.log"
+MK_PG_STALL_STARTED=0
+
+# SIGCONT to the postmaster and every child of it (a test may have died while they were stopped).
+mk_pg_stall_resume() {
+    local pid
+    [[ -f "$MK_PG_STALL_DATA/postmaster.pid" ]] || return 0
+    pid=$(head -n 1 "$MK_PG_STALL_DATA/postmaster.pid" 2>/dev/null || true)
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+    kill -CONT "$pid" 2>/dev/null || true
+    pkill -CONT -P "$pid" 2>/dev/null || true
+}
+
+mk_pg_stall_stop() {
+    [[ -d "$MK_PG_STALL_DATA" ]] || return 0
+    mk_pg_stall_resume
+    if [[ -f "$MK_PG_STALL_DATA/postmaster.pid" ]]; then
+        [[ "$MK_PG_STALL_STARTED" == 1 ]] && mk_log "stopping the throwaway PostgreSQL cluster"
+        mk_pg_as_owner "$MK_PG_BIN/pg_ctl" -D "$MK_PG_STALL_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 ||
+            mk_warn "pg_ctl stop of the throwaway cluster failed (log: $MK_PG_STALL_LOG)"
+    fi
+    rm -rf "$MK_PG_STALL_DATA"
+    MK_PG_STALL_STARTED=0
+}
+
+mk_pg_stall_start() {
+    [[ -n "$MK_PG_PORT" ]] || mk_die "mk_pg_stall_start needs mk_pg_start first"
+    mk_pg_stall_stop
+    local owner port
+    owner=$(mk_pg_owner)
+    mkdir -p "$MK_PG_STALL_DATA"
+    chown "$owner": "$MK_PG_STALL_DATA"
+    chmod 700 "$MK_PG_STALL_DATA"
+    mk_log "initialising a throwaway PostgreSQL cluster in $MK_PG_STALL_DATA"
+    mk_pg_as_owner "$MK_PG_BIN/initdb" -D "$MK_PG_STALL_DATA" -U postgres --auth=trust -E UTF8 --locale=C \
+        >"$MK_DATA_DIR/initdb-stall.log" 2>&1 || mk_die "initdb of the throwaway cluster failed (log: $MK_DATA_DIR/initdb-stall.log)"
+    port=$((MK_PG_PORT + 100))
+    while mk_port_in_use "$port"; do
+        port=$((port + 1))
+        (( port < MK_PG_PORT + 300 )) || mk_die "no free port for the throwaway cluster"
+    done
+    # Durability is worth nothing here and fsync costs the shared machine.
+    cat >>"$MK_PG_STALL_DATA/postgresql.conf" <<CONF
+
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = ''
+max_connections = 60
+shared_buffers = 16MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+    touch "$MK_PG_STALL_LOG"
+    chown "$owner": "$MK_PG_STALL_LOG"
+    mk_pg_as_owner "$MK_PG_BIN/pg_ctl" -D "$MK_PG_STALL_DATA" -l "$MK_PG_STALL_LOG" -w -t 60 start >/dev/null || {
+        tail -n 20 "$MK_PG_STALL_LOG" >&2
+        mk_die "the throwaway PostgreSQL cluster did not start (log: $MK_PG_STALL_LOG)"
+    }
+    MK_PG_STALL_STARTED=1
+    PGCONNECT_TIMEOUT=10 "$MK_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "CREATE DATABASE marketplace_stall" || mk_die "could not create database marketplace_stall"
+    export MK_STALL_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/marketplace_stall"
+    export MK_STALL_PGDATA="$MK_PG_STALL_DATA"
+    export MK_STALL_PGLOG="$MK_PG_STALL_LOG"
+    export MK_STALL_PG_CTL="$MK_PG_BIN/pg_ctl"
+    export MK_STALL_PG_OWNER="$owner"
+    mk_log "throwaway PostgreSQL ready on 127.0.0.1:$port (MK_STALL_DATABASE_URL)"
+}

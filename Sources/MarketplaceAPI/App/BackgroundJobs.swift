@@ -4,11 +4,13 @@ import ServiceLifecycle
 import VendorRouting
 import Webhooks
 
-/// Jobs that run beside the HTTP server under the same ServiceGroup, each stopping on
-/// graceful shutdown.
+/// Services that run beside the HTTP server under the same ServiceGroup, each stopping on
+/// graceful shutdown: the database pool's housekeeping, then the jobs.
 enum BackgroundJobs {
     static func make(_ services: AppServices) -> [any Service] {
-        var jobs: [any Service] = []
+        // First: the group shuts services down in reverse order, so the pool closes only after
+        // the server and the jobs have finished with it.
+        var jobs: [any Service] = [services.pool]
         if services.config.runWebhookDispatcher {
             jobs.append(
                 WebhookDispatcher(

@@ -31,6 +31,7 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ProblemMiddleware(routes: table, logger: services.logger))
+    router.add(middleware: DatabaseDeadlineMiddleware(timeout: services.config.dbTimeout))
 
     let open = Routes(group: router.group(), table: table)
     OperationsRoutes(services: services).register(open)

@@ -12,6 +12,10 @@ struct AppConfiguration: Sendable {
     var defaultCommissionBps = 1000
     var caseFirstResponseSeconds = 86_400
     var allowPrivateWebhookTargets = false
+    /// The longest a request waits for the database in all (`DB_TIMEOUT_MS`); background jobs
+    /// get as much per operation.
+    var dbTimeoutMs = 5000
+    var dbTimeout: Duration { .milliseconds(dbTimeoutMs) }
     var sqlDirectory: String?
     /// A keep-alive connection with no request in progress (or one trickling its headers) is
     /// closed after this long.
@@ -46,6 +50,7 @@ struct AppConfiguration: Sendable {
         if let port = try int("PORT", min: 0, max: 65535) { config.port = port }
         if let token = env["MARKETPLACE_ADMIN_TOKEN"], !token.isEmpty { config.adminToken = token }
         if let size = try int("DB_POOL_SIZE", min: 1, max: 1000) { config.poolSize = size }
+        if let ms = try int("DB_TIMEOUT_MS", min: 1, max: 86_400_000) { config.dbTimeoutMs = ms }
         if let seconds = try int("SLA_SWEEP_SECONDS", min: 1) { config.slaSweepSeconds = seconds }
         if let bps = try int("DEFAULT_COMMISSION_BPS", min: 0, max: 10000) { config.defaultCommissionBps = bps }
         if let seconds = try int("CASE_FIRST_RESPONSE_SECONDS", min: 1) { config.caseFirstResponseSeconds = seconds }

@@ -38,7 +38,7 @@ struct Startup {
             throw ValidationError("no migrations found: set MARKETPLACE_SQL_DIR to the repository's sql/ folder")
         }
         migrator = try Migrator(directory: directory)
-        pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, logger: logger)
+        pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, timeout: config.dbTimeout, logger: logger)
         self.logger = logger
     }
 

@@ -46,8 +46,15 @@ struct AuthMiddleware: RouterMiddleware {
             context.principal = Principal(role: .operator, vendorId: nil, channel: nil, token: token, scope: scope)
             return try await next(request, context)
         }
-        let result = try await pool.query(
-            "SELECT role, vendor_id, channel, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE token_hash = $1", [scope])
+        let result: QueryResult
+        do {
+            result = try await pool.query(
+                "SELECT role, vendor_id, channel, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE token_hash = $1",
+                [scope])
+        } catch is DatabaseOutcomeUnknown {
+            // A lost answer to this read leaves nothing written, whatever the request's method.
+            throw Problem.unavailable()
+        }
         guard let row = result.first, let role = Role(rawValue: try row.string("role")) else {
             throw Problem.unauthorized(.unknown)
         }

@@ -65,6 +65,25 @@ struct Problem: Error {
         Problem(status: .notFound, code: "not-found", title: "Not Found", detail: detail)
     }
 
+    /// Nothing was written: the database did not answer in time, or could not be reached.
+    static func unavailable(_ detail: String = "The database did not answer in time; nothing was changed. Retry shortly.") -> Problem {
+        Problem(
+            status: .serviceUnavailable, code: "unavailable", title: "Service Unavailable", detail: detail,
+            headers: [.retryAfter: "1"])
+    }
+
+    /// The database stopped answering after the request's `COMMIT` was sent: its changes may or
+    /// may not have been made, and saying "nothing was changed" could be false.
+    static func outcomeUnknown() -> Problem {
+        Problem(
+            status: .gatewayTimeout, code: "outcome-unknown", title: "Outcome Unknown",
+            detail: """
+                The database stopped answering after this request's changes were sent to be committed: they may or may \
+                not have taken effect. Retry with the same Idempotency-Key to get the stored result if they did, or read \
+                the resource before retrying.
+                """)
+    }
+
     static func from(_ error: DomainError) -> Problem {
         switch error.kind {
         case .validation:
@@ -108,12 +127,29 @@ struct ProblemMiddleware: RouterMiddleware {
                 status: .conflict, code: "conflict", title: "Conflict",
                 detail: "The request collided with concurrent changes and was not applied; retry it.",
                 headers: [.retryAfter: "1"]).response
+        } catch let error as DatabaseUnavailable {
+            logger.warning("database unavailable", metadata: ["reason": "\(error.reason.rawValue)"])
+            return Problem.unavailable().response
+        } catch let error as DatabaseOutcomeUnknown {
+            // A safe method wrote nothing, whatever became of its read.
+            if request.method == .get || request.method == .head {
+                logger.warning("database unavailable", metadata: ["error": "\(error)"])
+                return Problem.unavailable().response
+            }
+            logger.error("outcome of a commit unknown", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Problem.outcomeUnknown().response
+        } catch let error as PostgresError where error.isQueryCanceled {
+            // The server's statement_timeout (or an administrator) cancelled a statement: its
+            // transaction was rolled back.
+            logger.warning("statement cancelled by the database", metadata: ["error": "\(error)"])
+            return Problem.unavailable().response
         } catch let error as PostgresError where error.isConnectionFailure {
             logger.error("database unavailable", metadata: ["error": "\(error)"])
-            return Problem(
-                status: .serviceUnavailable, code: "unavailable", title: "Service Unavailable",
-                detail: "The database is unreachable; nothing was changed. Retry shortly.",
-                headers: [.retryAfter: "1"]).response
+            return Problem.unavailable("The database is unreachable; nothing was changed. Retry shortly.").response
+        } catch is CancellationError {
+            // The request's task was cancelled while it waited for the database (the pool lets a
+            // cancelled waiter go at once): nothing was committed.
+            return Problem.unavailable().response
         } catch let error as HTTPParserError {
             // The client broke off or garbled its request (a body cut off by the read deadline,
             // a dropped connection): its own doing, and usually nobody is left to answer.

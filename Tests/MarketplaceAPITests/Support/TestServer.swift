@@ -58,10 +58,13 @@ struct TestServer: Sendable {
         config.runBackgroundJobs = false
         config.runWebhookDispatcher = false
         config.allowPrivateWebhookTargets = true
+        // Generous: these suites share a loaded 2-core machine with many parallel requests;
+        // the stall suites set a small budget of their own.
+        config.dbTimeoutMs = 30_000
         configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, logger: logger)
+        let pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, timeout: config.dbTimeout, logger: logger)
         let services = AppServices(config: config, pool: pool, migrator: try TestDatabase.migrator(), logger: logger)
         let app = buildApplication(services, backgroundServices: BackgroundJobs.make(services))
         let adminToken = config.adminToken!
