@@ -107,7 +107,11 @@ public enum PostgresTimestamp {
             }
             out.append(contentsOf: buffer)
         }
-        digits(y, 4)
+        if y > 9999 {
+            out.append(contentsOf: String(y).utf8)  // PostgreSQL reads a fifth year digit; a fixed width would cut it
+        } else {
+            digits(y, 4)
+        }
         out.append(45)
         digits(m, 2)
         out.append(45)
@@ -192,7 +196,7 @@ public enum PostgresTimestamp {
     }
 
     // Howard Hinnant's civil calendar algorithms: exact for the proleptic Gregorian calendar.
-    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+    public static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
