@@ -148,7 +148,13 @@ public enum PostgresTimestamp {
             i += 1
             return true
         }
-        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else {
+        // Four year digits, or more past 9999, as `format` writes and PostgreSQL prints them.
+        guard var year = number(4) else { return nil }
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, year < 100_000 {
+            year = year * 10 + Int64(bytes[i] - 48)
+            i += 1
+        }
+        guard expect(45), let month = number(2), expect(45), let day = number(2) else {
             return nil
         }
         guard i < bytes.count, bytes[i] == 32 || bytes[i] == 84 else { return nil }
