@@ -93,6 +93,7 @@ let package = Package(
             dependencies: ["Webhooks", "CryptoSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CommerceCoreTests", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SettlementTests", dependencies: ["Settlement"], swiftSettings: swiftSettings),
         .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService"], swiftSettings: swiftSettings),
         .testTarget(

@@ -50,6 +50,11 @@ public enum JSONValue: Sendable, Equatable {
 public struct JSONObject: Sendable, Equatable {
     public private(set) var keys: [String] = []
     public private(set) var values: [JSONValue] = []
+    /// Key → position, kept once the object outgrows `indexThreshold` members. A linear search
+    /// per member made parsing a 90,000-member body quadratic (about 30 s of CPU); small
+    /// objects, the common case for responses, skip the dictionary's cost.
+    private var index: [String: Int]?
+    static let indexThreshold = 16
 
     public init() {}
 
@@ -59,24 +64,45 @@ public struct JSONObject: Sendable, Equatable {
         for (k, v) in pairs { self[k] = v }
     }
 
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.keys == rhs.keys && lhs.values == rhs.values
+    }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
     public subscript(key: String) -> JSONValue? {
         get {
-            guard let i = keys.lastIndex(of: key) else { return nil }
+            guard let i = position(of: key) else { return nil }
             return values[i]
         }
         set {
-            if let i = keys.firstIndex(of: key) {
+            if let i = position(of: key) {
                 if let newValue {
                     values[i] = newValue
                 } else {
                     keys.remove(at: i)
                     values.remove(at: i)
+                    if index != nil { rebuildIndex() }
                 }
             } else if let newValue {
                 keys.append(key)
                 values.append(newValue)
+                if index != nil {
+                    index?[key] = keys.count - 1
+                } else if keys.count > Self.indexThreshold {
+                    rebuildIndex()
+                }
             }
         }
+    }
+
+    private mutating func rebuildIndex() {
+        var built = [String: Int](minimumCapacity: keys.count)
+        for (i, key) in keys.enumerated() { built[key] = i }
+        index = built
     }
 
     public var count: Int { keys.count }

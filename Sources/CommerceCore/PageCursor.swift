@@ -39,7 +39,7 @@ public enum PageCursor {
     public static func decode(_ cursor: String) -> [String]? {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64.append("=") }
-        guard cursor.count <= 1024, let data = Data(base64Encoded: base64),
+        guard cursor.utf8.count <= 1024, let data = Data(base64Encoded: base64),
             let value = try? JSONParser.parse(Array(data)), case .array(let elements) = value
         else { return nil }
         var out: [String] = []

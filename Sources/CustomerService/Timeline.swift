@@ -37,15 +37,20 @@ public enum TimelineStore {
     /// kinds are listed here, so a case comes before its opening message), then by each kind's
     /// own sequence (`tie`), so the (at, rank, tie) cursor is total and stable.
     public static func entries(_ db: any Queryable, customerId: String, page: PageRequest) async throws -> Page<TimelineEntry> {
-        var afterAt: String?
+        var afterAt: Date?
         var afterRank = 0
         var afterTie: Int64 = 0
         if let key = page.after {
-            guard key.count == 3, PostgresTimestamp.parse(key[0]) != nil, let rank = Int(key[1]), let tie = Int64(key[2]) else {
+            // A cursor is client input: its instant is bound as a parsed, in-range Date (never
+            // its raw text, which PostgreSQL could refuse) and its rank must fit `int`.
+            guard key.count == 3, let at = PostgresTimestamp.parse(key[0]),
+                at >= RFC3339.earliest, at <= RFC3339.latest,
+                let rank = Int32(key[1]), let tie = Int64(key[2])
+            else {
                 throw DomainError.validation(field: "after", "is not a cursor this list returned")
             }
-            afterAt = key[0]
-            afterRank = rank
+            afterAt = at
+            afterRank = Int(rank)
             afterTie = tie
         }
         let result = try await db.query(

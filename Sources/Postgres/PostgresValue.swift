@@ -107,7 +107,11 @@ public enum PostgresTimestamp {
             }
             out.append(contentsOf: buffer)
         }
-        digits(y, 4)
+        if y > 9999 {
+            out.append(contentsOf: String(y).utf8)  // PostgreSQL reads a fifth year digit; a fixed width would cut it
+        } else {
+            digits(y, 4)
+        }
         out.append(45)
         digits(m, 2)
         out.append(45)
@@ -144,7 +148,13 @@ public enum PostgresTimestamp {
             i += 1
             return true
         }
-        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else {
+        // Four year digits, or more past 9999, as `format` writes and PostgreSQL prints them.
+        guard var year = number(4) else { return nil }
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, year < 100_000 {
+            year = year * 10 + Int64(bytes[i] - 48)
+            i += 1
+        }
+        guard expect(45), let month = number(2), expect(45), let day = number(2) else {
             return nil
         }
         guard i < bytes.count, bytes[i] == 32 || bytes[i] == 84 else { return nil }
@@ -192,7 +202,7 @@ public enum PostgresTimestamp {
     }
 
     // Howard Hinnant's civil calendar algorithms: exact for the proleptic Gregorian calendar.
-    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+    public static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

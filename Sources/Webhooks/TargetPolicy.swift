@@ -20,7 +20,7 @@ public struct TargetPolicy: Sendable {
 
     /// Checks scheme and host syntax (pure).
     public static func parse(_ text: String) -> (url: URL, host: String)? {
-        guard text.count <= 2048, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+        guard text.utf8.count <= 2048, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty, url.user == nil
         else { return nil }
         return (url, host)

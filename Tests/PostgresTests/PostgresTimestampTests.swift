@@ -14,6 +14,8 @@ struct PostgresTimestampTests {
             (951_825_600.5, "2000-02-29T12:00:00.500000Z"),
             (-2_208_988_800, "1900-01-01T00:00:00.000000Z"),
             (4_102_444_799.999999, "2099-12-31T23:59:59.999999Z"),
+            (253_402_300_799, "9999-12-31T23:59:59.000000Z"),
+            (253_402_300_800, "10000-01-01T00:00:00.000000Z"),  // a fifth year digit, never a cut one
         ])
     func format(_ seconds: Double, _ expected: String) {
         #expect(PostgresTimestamp.format(Date(timeIntervalSince1970: seconds)) == expected)
@@ -59,7 +61,7 @@ struct PostgresTimestampTests {
 
     @Test("the server reads formatted text as the same instant it prints")
     func serverAgrees() async throws {
-        let dates = [-2_208_988_800.25, -1.000001, 0, 1_700_000_000.999999, 4_102_444_799.000001].map {
+        let dates = [-2_208_988_800.25, -1.000001, 0, 1_700_000_000.999999, 4_102_444_799.000001, 253_402_300_799, 253_402_387_200.5].map {
             Date(timeIntervalSince1970: $0)
         }
         try await TestDB.withPool(size: 1) { pool in

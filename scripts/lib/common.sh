@@ -115,16 +115,19 @@ mk_ensure_admin_token() {
 }
 
 # Some tests check our output with implementations that are not ours, from PyPI: webhook
-# signatures with `standardwebhooks`, responses against /openapi.json with `jsonschema`.
-# Installs them (and pip) when missing.
+# signatures with `standardwebhooks`, responses against /openapi.json with `jsonschema`, and
+# the whole API fuzzed from /openapi.json with `schemathesis` (held to major version 4, whose
+# `run` flags the test uses). Installs them (and pip) when missing.
+MK_PYTHON_TEST_PACKAGES=(standardwebhooks jsonschema 'schemathesis>=4.32,<5')
+
 mk_ensure_webhook_verifier() {
-    if python3 -c 'import standardwebhooks, jsonschema' >/dev/null 2>&1; then
+    if python3 -c 'import standardwebhooks, jsonschema, schemathesis, sys; sys.exit(0 if schemathesis.__version__.startswith("4.") else 1)' >/dev/null 2>&1; then
         return 0
     fi
     command -v python3 >/dev/null 2>&1 || mk_install_packages python3
     python3 -m pip --version >/dev/null 2>&1 || mk_install_packages python3-pip
-    mk_log "installing the standardwebhooks and jsonschema verifiers from PyPI"
-    python3 -m pip install --quiet --disable-pip-version-check standardwebhooks jsonschema >&2 \
-        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages standardwebhooks jsonschema >&2 \
-        || mk_die "could not install the standardwebhooks and jsonschema packages"
+    mk_log "installing ${MK_PYTHON_TEST_PACKAGES[*]} from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check "${MK_PYTHON_TEST_PACKAGES[@]}" >&2 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${MK_PYTHON_TEST_PACKAGES[@]}" >&2 \
+        || mk_die "could not install ${MK_PYTHON_TEST_PACKAGES[*]}"
 }

@@ -40,7 +40,7 @@ struct CommandRunner: Sendable {
             return Self.response(result)
         }
         guard !key.isEmpty, key.utf8.count <= 255 else {
-            throw DomainError.validation(field: "Idempotency-Key", "must be 1 to 255 characters")
+            throw DomainError.validation(field: "Idempotency-Key", "must be 1 to 255 bytes")
         }
         guard let principal = context.principal else { throw Problem.unauthorized() }
         var fingerprintInput = Array("\(request.method.rawValue) \(request.uri.path)\n".utf8)

@@ -66,8 +66,10 @@ struct Fields {
             fail(name(key), "must not be empty")
             return nil
         }
-        if s.count > maxLength {
-            fail(name(key), "must be at most \(maxLength) characters")
+        // Bytes, not characters: one grapheme can hold any number of combining scalars, so a
+        // character count would let a "short" string be megabytes long.
+        if s.utf8.count > maxLength {
+            fail(name(key), "must be at most \(maxLength) bytes of UTF-8")
             return nil
         }
         return s
@@ -132,11 +134,16 @@ struct Fields {
 
     mutating func timestamp(_ key: String, required: Bool = true) -> Date? {
         guard let s = string(key, required: required) else { return nil }
-        guard let date = RFC3339.parse(s) else {
+        switch RFC3339.read(s) {
+        case .success(let date):
+            return date
+        case .failure(.outOfRange):
+            fail(name(key), "must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
+            return nil
+        case .failure(.malformed):
             fail(name(key), "must be an RFC 3339 timestamp with a time zone, e.g. 2026-12-01T18:00:00Z")
             return nil
         }
-        return date
     }
 
     mutating func currency(_ key: String, required: Bool = true) -> String? {

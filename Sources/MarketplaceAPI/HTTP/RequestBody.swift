@@ -8,7 +8,8 @@ struct JSONBody: Sendable {
 }
 
 extension Request {
-    /// Reads and parses the body. Over 1 MiB: 413. Not JSON: 422 naming `body`.
+    /// Reads and parses the body. Over 1 MiB: 413. Not JSON: 422 naming `body`; U+0000 in any
+    /// string: 422 naming where.
     func jsonBody(context: AppRequestContext) async throws -> JSONBody {
         let limit = context.maxUploadSize
         if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
@@ -19,11 +20,7 @@ extension Request {
         if bytes.isEmpty {
             throw DomainError.validation(field: "body", "a JSON body is required")
         }
-        do {
-            return JSONBody(bytes: bytes, value: try JSONParser.parse(bytes))
-        } catch let error as JSONParser.SyntaxError {
-            throw DomainError.validation(field: "body", "malformed JSON: \(error.reason) at byte \(error.offset)")
-        }
+        return try parse(bytes)
     }
 
     /// Reads a body that may be absent (action routes whose body is optional).
@@ -31,11 +28,20 @@ extension Request {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
         let bytes = Array(buffer.readableBytesView)
         if bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { return nil }
+        return try parse(bytes)
+    }
+
+    private func parse(_ bytes: [UInt8]) throws -> JSONBody {
+        let value: JSONValue
         do {
-            return JSONBody(bytes: bytes, value: try JSONParser.parse(bytes))
+            value = try JSONParser.parse(bytes)
         } catch let error as JSONParser.SyntaxError {
             throw DomainError.validation(field: "body", "malformed JSON: \(error.reason) at byte \(error.offset)")
         }
+        if let field = NulCharacters.field(in: value) {
+            throw DomainError.validation(field: field, NulCharacters.message)
+        }
+        return JSONBody(bytes: bytes, value: value)
     }
 }
 

@@ -151,7 +151,7 @@ struct CatalogRoutes: Sendable {
             var f = Fields(body.value)
             let title = f.string("title")
             let category = f.string("category", maxLength: 200)
-            if sku.count > 100 { f.fail("sku", "must be at most 100 characters") }
+            if sku.utf8.count > 100 { f.fail("sku", "must be at most 100 bytes of UTF-8") }
             try f.check()
             let upserted = try await CatalogStore.upsertProduct(
                 services.pool, Product(sku: sku, title: title!, category: category!))
@@ -175,7 +175,7 @@ struct CatalogRoutes: Sendable {
             let longitude = f.double("longitude", min: -180, max: 180)
             let handling = f.smallInt("handling_seconds", min: 0)
             let pickup = f.bool("pickup")
-            if code.count > 100 { f.fail("code", "must be at most 100 characters") }
+            if code.utf8.count > 100 { f.fail("code", "must be at most 100 bytes of UTF-8") }
             try f.check()
             let location = Location(
                 vendorId: vendorId, code: code, name: name!, type: type!, country: country!, postalCode: postalCode,

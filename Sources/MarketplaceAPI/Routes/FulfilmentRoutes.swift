@@ -12,7 +12,7 @@ struct FulfilmentRoutes: Sendable {
     func register(_ routes: Routes) {
         routes.get("/v1/vendors/{vendor_id}/suborders") { request, context in
             let vendorId = try context.path("vendor_id")
-            try context.requireVendor(vendorId, or: .operator)
+            let principal = try context.requireVendor(vendorId, or: .operator)
             let limit = try request.pageRequest().limit  // validates limit; the cursor is the feed's own
             var errors: [FieldError] = []
             var cursor = (xid: "0", seq: Int64(0))
@@ -35,7 +35,8 @@ struct FulfilmentRoutes: Sendable {
             try await CatalogStore.requireVendor(services.pool, id: vendorId)
             let rows = try await OrderStore.feed(services.pool, vendorId: vendorId, after: cursor, status: status, limit: limit)
             let next = rows.last.map { [$0.xid, String($0.seq)] } ?? [cursor.xid, String(cursor.seq)]
-            return .json(["data": .array(rows.map { $0.0.json }), "next_cursor": .string(PageCursor.encode(next))])
+            let rendered = rows.map { $0.0.json(forVendor: principal.role == .vendor) }
+            return .json(["data": .array(rendered), "next_cursor": .string(PageCursor.encode(next))])
         }
 
         routes.get("/v1/suborders/{id}") { _, context in
@@ -44,7 +45,7 @@ struct FulfilmentRoutes: Sendable {
             guard let suborder = try await OrderStore.suborder(services.pool, id: id),
                 principal.role != .vendor || suborder.vendorId == principal.vendorId
             else { throw DomainError.notFound("Suborder \(id)") }
-            return .json(suborder.json)
+            return .json(suborder.json(forVendor: principal.role == .vendor))
         }
 
         action("accept", .accept, routes) { body in
@@ -108,7 +109,7 @@ struct FulfilmentRoutes: Sendable {
                     try await CommissionRates.fixForSuborder(
                         tx, suborderId: suborder.id, defaultBps: services.config.defaultCommissionBps)
                 }
-                return CommandResult(.ok, suborder.json)
+                return CommandResult(.ok, suborder.json(forVendor: scope != nil))
             }
         }
     }

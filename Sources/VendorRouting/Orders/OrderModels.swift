@@ -49,7 +49,10 @@ public struct Suborder: Sendable, JSONRepresentable {
     public let acceptBy: Date
     public let shipBy: Date
     public let promisedDelivery: Date
+    /// The whole routing decision, for operators and channels.
     public let routingReason: String
+    /// The same decision told from this shipment alone, for its vendor (`ShipmentReason`).
+    public let vendorRoutingReason: String
     public let candidatesConsidered: Int
     public let replaces: String?
     public var replacedBy: String?
@@ -63,7 +66,7 @@ public struct Suborder: Sendable, JSONRepresentable {
     public init(
         id: String, orderId: String, vendorId: String, location: String, status: SuborderStatus, currency: String,
         lines: [SuborderLine], acceptBy: Date, shipBy: Date, promisedDelivery: Date, routingReason: String,
-        candidatesConsidered: Int, replaces: String?, replacedBy: String?, carrier: String?, trackingNumber: String?,
+        vendorRoutingReason: String, candidatesConsidered: Int, replaces: String?, replacedBy: String?, carrier: String?, trackingNumber: String?,
         reason: String?, deliveredAt: Date?, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -77,6 +80,7 @@ public struct Suborder: Sendable, JSONRepresentable {
         self.shipBy = shipBy
         self.promisedDelivery = promisedDelivery
         self.routingReason = routingReason
+        self.vendorRoutingReason = vendorRoutingReason
         self.candidatesConsidered = candidatesConsidered
         self.replaces = replaces
         self.replacedBy = replacedBy
@@ -90,7 +94,18 @@ public struct Suborder: Sendable, JSONRepresentable {
 
     public var subtotal: Int64 { lines.reduce(0) { $0 + $1.unitPrice * Int64($1.quantity) } }
 
-    public var json: JSONValue {
+    /// The suborder as operators and channels see it: `routing.reason` tells the whole decision.
+    public var json: JSONValue { render(reason: routingReason) }
+
+    /// The suborder as its vendor sees it (feed, `GET /v1/suborders/{id}`, action answers,
+    /// webhook payloads): `routing.reason` speaks of this shipment only, so no other vendor's
+    /// id, location, SKUs or quantities reach it.
+    public var vendorJSON: JSONValue { render(reason: vendorRoutingReason) }
+
+    /// The view for a caller: the vendor's own view for a vendor key, the whole one otherwise.
+    public func json(forVendor isVendor: Bool) -> JSONValue { isVendor ? vendorJSON : json }
+
+    private func render(reason routingReason: String) -> JSONValue {
         [
             "id": .string(id), "order_id": .string(orderId), "vendor_id": .string(vendorId),
             "location": .string(location), "status": .string(status.rawValue), "currency": .string(currency),

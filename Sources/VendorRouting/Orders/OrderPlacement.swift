@@ -92,7 +92,7 @@ public enum OrderPlacement {
                 lines: orderLines, suborders: suborders, createdAt: now)
             let placed = try await OrderStore.placeAtomically(
                 tx, units: Routing.units(plan), order: order, suborders: suborders,
-                events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.json) }, now: now)
+                events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now)
             if placed { return order }
             // Another order took the stock between our read and our lock: plan again.
         }

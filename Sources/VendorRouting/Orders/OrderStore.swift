@@ -7,7 +7,7 @@ public enum OrderStore {
     /// Suborder columns plus its lines as a JSON array, so one round trip loads a suborder whole.
     static let suborderSelect = """
         SELECT s.id, s.order_id, s.vendor_id, s.location, s.status, s.currency, s.accept_by, s.ship_by,
-               s.promised_delivery, s.routing_reason, s.candidates_considered, s.replaces, s.replaced_by,
+               s.promised_delivery, s.routing_reason, s.vendor_routing_reason, s.candidates_considered, s.replaces, s.replaced_by,
                s.carrier, s.tracking_number, s.reason, s.delivered_at, s.created_at, s.updated_at,
                s.feed_xid::text AS feed_xid, s.feed_seq,
                (SELECT coalesce(json_agg(json_build_object('id', l.id, 'order_line_id', l.order_line_id, 'sku', l.sku,
@@ -33,6 +33,7 @@ public enum OrderStore {
             location: try row.string("location"), status: status, currency: try row.string("currency"), lines: lines,
             acceptBy: try row.date("accept_by"), shipBy: try row.date("ship_by"),
             promisedDelivery: try row.date("promised_delivery"), routingReason: try row.string("routing_reason"),
+            vendorRoutingReason: try row.string("vendor_routing_reason"),
             candidatesConsidered: try row.int("candidates_considered"), replaces: try row.optionalString("replaces"),
             replacedBy: try row.optionalString("replaced_by"), carrier: try row.optionalString("carrier"),
             trackingNumber: try row.optionalString("tracking_number"), reason: try row.optionalString("reason"),
@@ -153,7 +154,7 @@ public enum OrderStore {
                 "accept_by": .string(PostgresTimestamp.format(sub.acceptBy)),
                 "ship_by": .string(PostgresTimestamp.format(sub.shipBy)),
                 "promised_delivery": .string(PostgresTimestamp.format(sub.promisedDelivery)),
-                "routing_reason": .string(sub.routingReason),
+                "routing_reason": .string(sub.routingReason), "vendor_routing_reason": .string(sub.vendorRoutingReason),
                 "candidates_considered": .int(Int64(sub.candidatesConsidered)), "replaces": .from(sub.replaces),
                 "created_at": .string(PostgresTimestamp.format(sub.createdAt)),
             ])
@@ -189,14 +190,14 @@ public enum OrderStore {
         return """
             s AS (
                 INSERT INTO suborders (id, order_id, vendor_id, location, status, currency, subtotal, accept_by, ship_by,
-                                       promised_delivery, routing_reason, candidates_considered, replaces,
+                                       promised_delivery, routing_reason, vendor_routing_reason, candidates_considered, replaces,
                                        created_at, updated_at)
                 SELECT x.id, x.order_id, x.vendor_id, x.location, 'pending_acceptance', x.currency, x.subtotal,
-                       x.accept_by, x.ship_by, x.promised_delivery, x.routing_reason, x.candidates_considered,
+                       x.accept_by, x.ship_by, x.promised_delivery, x.routing_reason, x.vendor_routing_reason, x.candidates_considered,
                        x.replaces, x.created_at, x.created_at
                 FROM jsonb_to_recordset($\(first)::jsonb) AS x(id text, order_id text, vendor_id text, location text,
                      currency text, subtotal bigint, accept_by timestamptz, ship_by timestamptz,
-                     promised_delivery timestamptz, routing_reason text, candidates_considered int, replaces text,
+                     promised_delivery timestamptz, routing_reason text, vendor_routing_reason text, candidates_considered int, replaces text,
                      created_at timestamptz)\(from)
                 \(condition)
                 RETURNING id, order_id, created_at

@@ -75,6 +75,7 @@ enum Routing {
                 status: .pendingAcceptance, currency: currency, lines: lines,
                 acceptBy: now.addingTimeInterval(TimeInterval(acceptance)), shipBy: now.addingTimeInterval(TimeInterval(ship)),
                 promisedDelivery: shipment.promisedDelivery, routingReason: plan.reason,
+                vendorRoutingReason: ShipmentReason.forVendor(shipment, candidatesConsidered: plan.candidatesConsidered),
                 candidatesConsidered: plan.candidatesConsidered, replaces: replaces, replacedBy: nil, carrier: nil,
                 trackingNumber: nil, reason: nil, deliveredAt: nil, createdAt: now, updatedAt: now)
         }

@@ -110,7 +110,7 @@ public enum SuborderLifecycle {
         try await OrderStore.cancelUnits(tx, units)
         if let updated = try await OrderStore.suborder(tx, id: suborder.id) {
             try await Outbox.enqueue(
-                tx, [Outbox.Event(vendorId: updated.vendorId, type: "suborder.cancelled", data: updated.json)], now: now)
+                tx, [Outbox.Event(vendorId: updated.vendorId, type: "suborder.cancelled", data: updated.vendorJSON)], now: now)
         }
     }
 
@@ -154,7 +154,7 @@ public enum SuborderLifecycle {
         }
         try await OrderStore.insertSuborders(tx, created)
         try await Outbox.enqueue(
-            tx, created.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.json) }, now: now)
+            tx, created.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now)
         if let first = created.first {
             try await OrderStore.setReplacedBy(tx, suborderId: old.id, replacedBy: first.id)
         }
