@@ -95,7 +95,7 @@ public enum SuborderLifecycle {
             throw DomainError.notFound("Suborder \(suborderId)")
         }
         if let type = action.eventType {
-            try await Outbox.enqueue(tx, [Outbox.Event(vendorId: updated.vendorId, type: type, data: updated.json)], now: now)
+            try await Outbox.enqueue(tx, [Outbox.Event(vendorId: updated.vendorId, type: type, data: updated.vendorJSON)], now: now)
         }
         return updated
     }
