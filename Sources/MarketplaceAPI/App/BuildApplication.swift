@@ -38,7 +38,6 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
 
     let protected = router.group()
         .add(middleware: AuthMiddleware(pool: services.pool, adminTokenHash: services.config.adminToken.map { Crypto.sha256($0) }))
-        .add(middleware: NulQueryGuard())
     let routes = Routes(group: protected, table: table)
     KeyRoutes(services: services).register(routes)
     CatalogRoutes(services: services).register(routes)

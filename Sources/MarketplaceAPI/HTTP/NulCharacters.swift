@@ -4,8 +4,8 @@ import Hummingbird
 /// U+0000 is refused everywhere a client can put text (API.md, "Limits"): PostgreSQL `text`
 /// cannot hold it and libpq passes parameters as C strings, so a NUL would either fail the
 /// statement (a 500) or silently cut the stored value. Bodies are checked once after parsing
-/// (`jsonBody`), query parameters by `NulQueryGuard` on every protected route, so no route
-/// can forget it. Path parameters arrive still percent-encoded: `%00` there is three
+/// (`jsonBody`), query parameters with the route's parameter check in `Routes.on`, so no
+/// route can forget it. Path parameters arrive still percent-encoded: `%00` there is three
 /// ordinary characters.
 enum NulCharacters {
     static let message = "must not contain U+0000"
@@ -63,20 +63,5 @@ enum NulCharacters {
         case .null, .bool, .int, .double:
             return nil
         }
-    }
-}
-
-/// 422 naming the query parameter whose (percent-decoded) value holds U+0000, before any
-/// handler reads it (`GET /v1/availability?sku=a%00b`).
-struct NulQueryGuard: RouterMiddleware {
-    typealias Context = AppRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.query != nil {
-            for (name, value) in request.uri.queryParameters where NulCharacters.contains(value) || NulCharacters.contains(name) {
-                throw DomainError.validation(field: String(name), NulCharacters.message)
-            }
-        }
-        return try await next(request, context)
     }
 }

@@ -45,14 +45,15 @@ enum DocumentedQueryParameters {
         var withNul: [String] = []
         for (name, value) in parameters {
             if !defined.contains(name) {
-                if !unknown.contains(name) { unknown.append(name) }
-            } else if value.utf8.contains(0), !withNul.contains(name) {
+                let shown = name.replacingOccurrences(of: "\u{0}", with: "\\u0000")
+                if !unknown.contains(shown) { unknown.append(shown) }
+            } else if NulCharacters.contains(value), !withNul.contains(name) {
                 withNul.append(name)
             }
         }
         let errors =
             unknown.map { FieldError($0, "is not a parameter of this route") }
-            + withNul.map { FieldError($0, "must not contain the NUL character (U+0000)") }
+            + withNul.map { FieldError($0, NulCharacters.message) }
         guard errors.isEmpty else { throw DomainError.validation(errors) }
     }
 }
