@@ -7,16 +7,19 @@ import Webhooks
 /// Jobs that run beside the HTTP server under the same ServiceGroup, each stopping on
 /// graceful shutdown.
 enum BackgroundJobs {
+    static func dispatcherSettings(_ services: AppServices) -> WebhookDispatcher.Settings {
+        var settings = WebhookDispatcher.Settings(
+            retrySchedule: services.config.webhookRetrySchedule,
+            allowPrivateTargets: services.config.allowPrivateWebhookTargets, keyring: services.keyring)
+        settings.attemptTimeout = .seconds(services.config.webhookTimeoutSeconds)
+        return settings
+    }
+
     static func make(_ services: AppServices) -> [any Service] {
         var jobs: [any Service] = []
         if services.config.runWebhookDispatcher {
             jobs.append(
-                WebhookDispatcher(
-                    pool: services.pool,
-                    settings: .init(
-                        retrySchedule: services.config.webhookRetrySchedule,
-                        allowPrivateTargets: services.config.allowPrivateWebhookTargets),
-                    logger: services.logger))
+                WebhookDispatcher(pool: services.pool, settings: dispatcherSettings(services), logger: services.logger))
         }
         guard services.config.runBackgroundJobs else { return jobs }
         return jobs + [

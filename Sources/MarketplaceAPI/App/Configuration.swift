@@ -1,3 +1,4 @@
+import CryptoSupport
 import Foundation
 
 /// Settings from the environment, as the contract's "Running it" table lists them.
@@ -12,6 +13,13 @@ struct AppConfiguration: Sendable {
     var defaultCommissionBps = 1000
     var caseFirstResponseSeconds = 86_400
     var allowPrivateWebhookTargets = false
+    /// The hard deadline of one webhook attempt, everything included.
+    var webhookTimeoutSeconds = 15
+    /// `MARKETPLACE_SECRET_KEY`: seals webhook secrets and replayable responses that hold a
+    /// secret. Required by `serve` (and `rotate-secrets`); other commands do without.
+    var secretKey: SecretKeyring.Key?
+    /// `MARKETPLACE_SECRET_KEY_PREVIOUS`: still opens what it sealed, during a key rotation.
+    var previousSecretKey: SecretKeyring.Key?
     var sqlDirectory: String?
     /// Background jobs (sweep, delivery) run inside `serve`; tests switch them off and drive
     /// them through the API instead.
@@ -63,8 +71,27 @@ struct AppConfiguration: Sendable {
             default: throw Invalid(name: "WEBHOOK_ALLOW_PRIVATE_TARGETS", reason: "must be true or false")
             }
         }
+        if let seconds = try int("WEBHOOK_TIMEOUT_SECONDS", min: 1, max: 3600) { config.webhookTimeoutSeconds = seconds }
+        for (name, isPrevious) in [("MARKETPLACE_SECRET_KEY", false), ("MARKETPLACE_SECRET_KEY_PREVIOUS", true)] {
+            guard let text = env[name], !text.isEmpty else { continue }
+            // The value is never echoed: it is the key.
+            guard let key = SecretKeyring.Key(hex: text) else {
+                throw Invalid(name: name, reason: "must be 64 hexadecimal characters (32 bytes), e.g. from `openssl rand -hex 32`")
+            }
+            if isPrevious { config.previousSecretKey = key } else { config.secretKey = key }
+        }
         if let dir = env["MARKETPLACE_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
         return config
+    }
+
+    /// The keyring for secrets at rest; throws, naming the variable, when no key is set.
+    func keyring() throws -> SecretKeyring {
+        guard let secretKey else {
+            throw Invalid(
+                name: "MARKETPLACE_SECRET_KEY",
+                reason: "is required: 64 hexadecimal characters (32 bytes) that encrypt webhook secrets at rest, e.g. from `openssl rand -hex 32`")
+        }
+        return SecretKeyring(current: secretKey, previous: previousSecretKey.map { [$0] } ?? [])
     }
 
     /// Where the migrations are: `MARKETPLACE_SQL_DIR`, else `./sql`, else a `sql` folder

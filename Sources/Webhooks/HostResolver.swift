@@ -1,0 +1,131 @@
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Name resolution for webhook targets on threads of its own. `getaddrinfo` blocks, for as
+/// long as the system resolver likes, and cannot be interrupted: it runs here so that it never
+/// occupies NIO's shared blocking pool (which the database and file I/O need) or an event
+/// loop. A caller that is cancelled (its attempt's deadline passed) is answered at once; the
+/// lookup finishes on its thread and is thrown away. Lookups still running or waiting are
+/// bounded: past `maxPending`, a new one fails straight away instead of queueing.
+public final class HostResolver: Sendable {
+    public static let shared = HostResolver(threads: 4, maxPending: 128)
+
+    public struct Overloaded: Error {}
+
+    private let pool: NIOThreadPool
+    private let pending = Mutex(0)
+    private let maxPending: Int
+
+    public init(threads: Int, maxPending: Int) {
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+        self.maxPending = maxPending
+    }
+
+    /// Raw addresses (4 bytes IPv4, 16 bytes IPv6) in the order the system resolver gives them;
+    /// empty when the name does not resolve.
+    public func resolve(_ host: String) async throws -> [[UInt8]] {
+        let admitted = pending.withLock { count in
+            guard count < maxPending else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw Overloaded() }
+        let once = ResumeOnce<[[UInt8]]>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                once.install(continuation)
+                pool.submit { _ in
+                    let addresses = Self.getaddrinfo(host)
+                    self.pending.withLock { $0 -= 1 }
+                    once.resume(.success(addresses))
+                }
+            }
+        } onCancel: {
+            once.resume(.failure(CancellationError()))
+        }
+    }
+
+    static func getaddrinfo(_ host: String) -> [[UInt8]] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard Glibc.getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var out: [[UInt8]] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            if let sockaddr = info.pointee.ai_addr {
+                if info.pointee.ai_family == AF_INET {
+                    sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                        var addr = sin.pointee.sin_addr
+                        out.append(withUnsafeBytes(of: &addr) { Array($0) })
+                    }
+                } else if info.pointee.ai_family == AF_INET6 {
+                    sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                        var addr = sin6.pointee.sin6_addr
+                        out.append(withUnsafeBytes(of: &addr) { Array($0) })
+                    }
+                }
+            }
+            cursor = info.pointee.ai_next
+        }
+        var unique: [[UInt8]] = []
+        for address in out where !unique.contains(address) { unique.append(address) }
+        return unique
+    }
+
+    /// The text form of a raw address, as a URL host or `dnsOverride` target takes it.
+    public static func text(_ address: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let family = address.count == 4 ? AF_INET : AF_INET6
+        let ok = address.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
+        }
+        guard ok else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// A continuation resumed by whichever comes first: the lookup's answer or cancellation.
+/// The mutex serialises install and resume, so it is resumed exactly once.
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Value, any Error>?
+        var early: Result<Value, any Error>?
+        var done = false
+    }
+
+    private let state = Mutex(State())
+
+    func install(_ continuation: CheckedContinuation<Value, any Error>) {
+        let early: Result<Value, any Error>? = state.withLock { state in
+            if let early = state.early {
+                state.done = true
+                return early
+            }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume(_ result: Result<Value, any Error>) {
+        let continuation: CheckedContinuation<Value, any Error>? = state.withLock { state in
+            guard !state.done else { return nil }
+            guard let continuation = state.continuation else {
+                if state.early == nil { state.early = result }
+                return nil
+            }
+            state.done = true
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume(with: result)
+    }
+}
