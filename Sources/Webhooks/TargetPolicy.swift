@@ -20,9 +20,10 @@ public struct TargetPolicy: Sendable {
     }
 
     public enum Resolution: Sendable, Equatable {
-        /// Send to `host` (for the Host header and TLS) but connect only to `address`, the
-        /// address that was checked, so a second lookup cannot be answered differently.
-        case target(host: String, address: String)
+        /// Send to `host` (for the Host header and TLS) but connect only to one of `addresses`,
+        /// all of them checked, in the resolver's order, so a second lookup cannot be answered
+        /// differently.
+        case target(host: String, addresses: [String])
         /// The policy refuses it (a private address while those are not allowed).
         case refused(String)
         /// The name does not resolve.
@@ -36,12 +37,12 @@ public struct TargetPolicy: Sendable {
         guard let (_, host) = Self.parse(text) else { return .refused("must be an http or https URL with a host") }
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let addresses = try await resolver.resolve(bare)
-        guard let first = addresses.first else { return .unresolvable("host '\(host)' does not resolve") }
+        guard !addresses.isEmpty else { return .unresolvable("host '\(host)' does not resolve") }
         if !allowPrivateTargets {
             for address in addresses where AddressPolicy.isBlocked(address) {
                 return .refused("host '\(host)' resolves to a loopback, private, link-local or reserved address")
             }
         }
-        return .target(host: bare, address: HostResolver.text(first))
+        return .target(host: bare, addresses: addresses.map(HostResolver.text))
     }
 }

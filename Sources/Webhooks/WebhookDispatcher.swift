@@ -142,11 +142,11 @@ public struct WebhookDispatcher: Service {
             return .failed(.connectionFailed)  // the resolver is saturated
         }
         let host: String
-        let address: String
+        let addresses: [String]
         switch resolution {
         case .refused: return .failed(.refusedTarget)
         case .unresolvable: return .failed(.connectionFailed)
-        case .target(let h, let a): (host, address) = (h, a)
+        case .target(let h, let a): (host, addresses) = (h, a)
         }
         let remaining = deadline - ContinuousClock.now
         do {
@@ -157,27 +157,62 @@ public struct WebhookDispatcher: Service {
             logger.error("webhook pre-send check failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
             return .skipped  // not sent; the lease runs out and the delivery is claimed again
         }
-        // One client per attempt: `dnsOverride` pins this client's connections for `host` to
-        // the checked address while the Host header and TLS name stay `host`; nothing in it
-        // resolves the name again. Its connections die with the attempt.
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(max(1, remaining.components.seconds))),
-            decompression: .disabled)
-        configuration.dnsOverride = [host: address]
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let outcome: Outcome
-        do {
-            outcome = .answered(statusCode: try await send(delivery, secrets: secrets, client: client, deadline: deadline))
-        } catch {
-            outcome = .failed(Self.classify(error, deadlinePassed: ContinuousClock.now >= deadline || Task.isCancelled))
+        var failure = DeliveryError.connectionFailed
+        for address in Self.candidates(addresses) {
+            do {
+                return .answered(
+                    statusCode: try await send(delivery, secrets: secrets, host: host, address: address, deadline: deadline))
+            } catch let error as BodyFailed {
+                return .failed(Self.classify(error.underlying, deadlinePassed: ContinuousClock.now >= deadline || Task.isCancelled))
+            } catch {
+                failure = Self.classify(error, deadlinePassed: ContinuousClock.now >= deadline || Task.isCancelled)
+                // Only a connection that failed before any answer tries the other address family
+                // (an IPv6 address on a host without IPv6 routes, say).
+                if failure != .connectionFailed { break }
+            }
         }
-        try? await client.shutdown()
-        return outcome
+        return .failed(failure)
     }
 
-    func send(_ delivery: ClaimedDelivery, secrets: [String], client: HTTPClient, deadline: ContinuousClock.Instant)
-        async throws -> Int
-    {
+    /// The first address, then the first of the other family if there is one: every one of
+    /// them passed the policy.
+    static func candidates(_ addresses: [String]) -> [String] {
+        guard let first = addresses.first else { return [] }
+        let isV6 = first.contains(":")
+        return [first] + addresses.dropFirst().filter { $0.contains(":") != isV6 }.prefix(1)
+    }
+
+    /// A failure after the status line and headers arrived.
+    struct BodyFailed: Error {
+        let underlying: any Error
+    }
+
+    /// One POST to `address`, with `host` in the URL, Host header and TLS name. One client per
+    /// call: `dnsOverride` pins its connections for `host` to the checked address, nothing in
+    /// it resolves the name again, and its connection dies with the attempt.
+    func send(
+        _ delivery: ClaimedDelivery, secrets: [String], host: String, address: String, deadline: ContinuousClock.Instant
+    ) async throws -> Int {
+        let remaining = deadline - ContinuousClock.now
+        let nanoseconds = max(1, remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .nanoseconds(nanoseconds)), decompression: .disabled)
+        configuration.dnsOverride = [host: address]
+        // A refused or failed connection ends the attempt now (the retry schedule decides what
+        // follows), instead of AHC retrying it until the deadline and reporting a timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let code = try await post(delivery, secrets: secrets, client: client, timeout: .nanoseconds(nanoseconds))
+            try? await client.shutdown()
+            return code
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    func post(_ delivery: ClaimedDelivery, secrets: [String], client: HTTPClient, timeout: TimeAmount) async throws -> Int {
         let body = Array(delivery.body.utf8)
         let timestamp = Int64(Date().timeIntervalSince1970)
         var request = HTTPClientRequest(url: delivery.url)
@@ -190,16 +225,17 @@ public struct WebhookDispatcher: Service {
             name: "webhook-signature",
             value: StandardWebhooks.signatureHeader(secrets: secrets, id: delivery.eventId, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
-        let remaining = deadline - ContinuousClock.now
-        let response = try await client.execute(
-            request, timeout: .nanoseconds(max(1, remaining.components.seconds * 1_000_000_000
-                + remaining.components.attoseconds / 1_000_000_000)))
+        let response = try await client.execute(request, timeout: timeout)
         // The whole body must arrive before the deadline (the caller's `withDeadline` cancels
         // this read when it passes); past `maxResponseBytes` the rest is not read at all.
-        var read = 0
-        for try await chunk in response.body {
-            read += chunk.readableBytes
-            if read > settings.maxResponseBytes { break }
+        do {
+            var read = 0
+            for try await chunk in response.body {
+                read += chunk.readableBytes
+                if read > settings.maxResponseBytes { break }
+            }
+        } catch {
+            throw BodyFailed(underlying: error)
         }
         return Int(response.status.code)
     }

@@ -55,12 +55,12 @@ import Glibc
 
     @Test func resolvedLiteralsArePinnedAndChecked() async throws {
         let closed = TargetPolicy(allowPrivateTargets: false)
-        #expect(try await closed.resolve("http://127.0.0.1:8080/x") != .target(host: "127.0.0.1", address: "127.0.0.1"))
+        #expect(try await closed.resolve("http://127.0.0.1:8080/x") != .target(host: "127.0.0.1", addresses: ["127.0.0.1"]))
         if case .refused = try await closed.resolve("http://[::ffff:10.0.0.1]/x") {} else { Issue.record("mapped private") }
-        #expect(try await closed.resolve("http://8.8.8.8/x") == .target(host: "8.8.8.8", address: "8.8.8.8"))
+        #expect(try await closed.resolve("http://8.8.8.8/x") == .target(host: "8.8.8.8", addresses: ["8.8.8.8"]))
         let open = TargetPolicy(allowPrivateTargets: true)
-        #expect(try await open.resolve("http://127.0.0.1:9/x") == .target(host: "127.0.0.1", address: "127.0.0.1"))
-        #expect(try await open.resolve("http://[::1]:9/x") == .target(host: "::1", address: "::1"))
+        #expect(try await open.resolve("http://127.0.0.1:9/x") == .target(host: "127.0.0.1", addresses: ["127.0.0.1"]))
+        #expect(try await open.resolve("http://[::1]:9/x") == .target(host: "::1", addresses: ["::1"]))
         if case .refused = try await open.resolve("ftp://127.0.0.1/x") {} else { Issue.record("ftp accepted") }
     }
 }

@@ -128,6 +128,15 @@ extension WebhookDeliveryTests {
             let retried = try await server.admin.post("/v1/webhook-deliveries/\(failed?["id"]?.stringValue ?? "")/retry")
             #expect(retried.status == 200)
             #expect(retried["last_error"] == "connection_failed")
+            // TLS spoken to a plain-HTTP receiver: the handshake fails.
+            try await WebhookReceiver.run { base, _ in
+                let tlsShop = try await Shop.make(server)
+                _ = try await tlsShop.endpoint(base.replacingOccurrences(of: "http://", with: "https://") + "/tls")
+                try await tlsShop.order()
+                let tls = try await Self.waitForDelivery(server, tlsShop.vendorId) { $0["attempts"] == 1 }
+                #expect(tls?["last_error"] == "tls")
+                #expect(tls?["last_status_code"] == .null)
+            }
             let errors = try await server.pool.query(
                 "SELECT DISTINCT error FROM webhook_attempts WHERE error IS NOT NULL").rows.map { try $0.string("error") }
             #expect(Set(errors).isSubset(of: Set(DeliveryError.allCases.map(\.rawValue))), "\(errors)")
@@ -195,7 +204,7 @@ extension WebhookDeliveryTests {
             await pool.shutdown()
             try await body(url)
         } catch {
-            try? await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            _ = try? await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
             await admin.shutdown()
             throw error
         }
