@@ -40,7 +40,8 @@ public final class HostResolver: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 once.install(continuation)
                 pool.submit { _ in
-                    let addresses = Self.getaddrinfo(host)
+                    // Whoever asked may have given up while this waited for a thread.
+                    let addresses = once.isDone ? [] : Self.getaddrinfo(host)
                     self.pending.withLock { $0 -= 1 }
                     once.resume(.success(addresses))
                 }
@@ -102,6 +103,8 @@ final class ResumeOnce<Value: Sendable>: Sendable {
     }
 
     private let state = Mutex(State())
+
+    var isDone: Bool { state.withLock { $0.done || $0.early != nil } }
 
     func install(_ continuation: CheckedContinuation<Value, any Error>) {
         let early: Result<Value, any Error>? = state.withLock { state in
