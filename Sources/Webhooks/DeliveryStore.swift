@@ -38,45 +38,62 @@ public enum DeliveryStore {
     /// made, but only while no earlier first attempt to that endpoint is in flight; plus
     /// retries that are due. Only events older than every running transaction are eligible,
     /// so an event committing late can never be overtaken by a later one. Deleted endpoints
-    /// are skipped, and no endpoint gets more than `perEndpoint` attempts in flight (counting
-    /// those other dispatchers hold); first attempts come before retries.
+    /// are skipped. No endpoint gets more than `perEndpoint` attempts in flight, and no vendor
+    /// more than `perVendor` (counting those other dispatchers hold), so one tenant's hanging
+    /// receivers cannot take every slot; first attempts come before retries.
     public static func claim(
-        _ pool: ConnectionPool, limit: Int, perEndpoint: Int, lease: TimeInterval, keyring: SecretKeyring
+        _ pool: ConnectionPool, limit: Int, perEndpoint: Int, perVendor: Int, lease: TimeInterval, keyring: SecretKeyring
     ) async throws -> [ClaimedDelivery] {
         let token = Identifier.make("lease")
         let claimed = try await pool.query(
             """
-            WITH busy AS (
-                SELECT endpoint_id, count(*) AS n FROM webhook_deliveries
+            WITH leased AS (
+                SELECT endpoint_id, vendor_id FROM webhook_deliveries
                 WHERE status = 'pending' AND locked_until >= now()
-                GROUP BY endpoint_id
+            ), busy_endpoint AS (
+                SELECT endpoint_id, count(*) AS n FROM leased GROUP BY endpoint_id
+            ), busy_vendor AS (
+                SELECT vendor_id, count(*) AS n FROM leased GROUP BY vendor_id
             ), heads AS (
-                SELECT DISTINCT ON (d.endpoint_id) d.id, d.endpoint_id, d.locked_until
+                SELECT DISTINCT ON (d.endpoint_id) d.id, d.endpoint_id, d.vendor_id, d.locked_until
                 FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.attempts = 0
                   AND d.event_xid < pg_snapshot_xmin(pg_current_snapshot())
                 ORDER BY d.endpoint_id, d.event_xid, d.event_seq
             ), candidates AS (
-                SELECT id, endpoint_id, 0 AS kind, now() AS due_at FROM heads
+                SELECT id, endpoint_id, vendor_id, 0 AS kind, now() AS due_at FROM heads
                 WHERE locked_until IS NULL OR locked_until < now()
                 UNION ALL
-                (SELECT id, endpoint_id, 1, next_attempt_at FROM webhook_deliveries
+                (SELECT id, endpoint_id, vendor_id, 1, next_attempt_at FROM webhook_deliveries
                  WHERE status = 'pending' AND attempts > 0 AND next_attempt_at <= now()
                    AND (locked_until IS NULL OR locked_until < now())
                  ORDER BY next_attempt_at LIMIT $1 * 4)
-            ), ranked AS (
-                SELECT c.id, c.kind, c.due_at,
-                       coalesce(b.n, 0) + row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.kind, c.due_at) AS slot
-                FROM candidates c
-                JOIN webhook_endpoints e ON e.id = c.endpoint_id AND e.deleted_at IS NULL
-                LEFT JOIN busy b ON b.endpoint_id = c.endpoint_id
+            ), per_endpoint AS (
+                SELECT c.id, c.vendor_id, c.kind, c.due_at
+                FROM (
+                    SELECT c.*, coalesce(be.n, 0)
+                               + row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.kind, c.due_at) AS slot
+                    FROM candidates c
+                    JOIN webhook_endpoints e ON e.id = c.endpoint_id AND e.deleted_at IS NULL
+                    LEFT JOIN busy_endpoint be ON be.endpoint_id = c.endpoint_id
+                ) c
+                WHERE c.slot <= $4
+            ), per_vendor AS (
+                SELECT p.id, p.kind, p.due_at
+                FROM (
+                    SELECT p.*, coalesce(bv.n, 0)
+                               + row_number() OVER (PARTITION BY p.vendor_id ORDER BY p.kind, p.due_at) AS slot
+                    FROM per_endpoint p
+                    LEFT JOIN busy_vendor bv ON bv.vendor_id = p.vendor_id
+                ) p
+                WHERE p.slot <= $5
             )
             UPDATE webhook_deliveries d
             SET locked_until = now() + make_interval(secs => $2), lock_token = $3
-            FROM (SELECT id FROM ranked WHERE slot <= $4 ORDER BY kind, due_at LIMIT $1) c
+            FROM (SELECT id FROM per_vendor ORDER BY kind, due_at LIMIT $1) c
             WHERE d.id = c.id AND (d.locked_until IS NULL OR d.locked_until < now()) AND d.status = 'pending'
             RETURNING d.id
-            """, [limit, Int(lease.rounded(.up)), token, perEndpoint])
+            """, [limit, Int(lease.rounded(.up)), token, perEndpoint, perVendor])
         let ids = try claimed.rows.map { try $0.string("id") }
         guard !ids.isEmpty else { return [] }
         let rows = try await pool.query(

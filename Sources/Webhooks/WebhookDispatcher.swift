@@ -13,7 +13,7 @@ import Synchronization
 /// claimed under a lease in the database, and a delivery is sent again only after its lease
 /// ran out (at least once, never two attempts at the same time). Each delivery is served by
 /// its own task under one hard deadline, so a slow, hanging or trickling endpoint delays
-/// nobody else, and in-flight attempts are bounded per endpoint and per process.
+/// nobody else, and in-flight attempts are bounded per endpoint, per vendor and per process.
 public struct WebhookDispatcher: Service {
     public struct Settings: Sendable {
         public var retrySchedule: [Int]
@@ -25,9 +25,12 @@ public struct WebhookDispatcher: Service {
         public var attemptTimeout: Duration = .seconds(15)
         public var pollInterval: Duration = .milliseconds(200)
         /// Attempts in flight in this process.
-        public var maxConcurrent = 32
+        public var maxConcurrent = 64
         /// Attempts in flight to one endpoint (first attempts are one at a time anyway).
         public var maxPerEndpoint = 4
+        /// Attempts in flight to one vendor's endpoints, so that one tenant's hanging
+        /// receivers (up to 16 endpoints) hold at most this many of `maxConcurrent`.
+        public var maxPerVendor = 8
         public var maxResponseBytes = 64 * 1024
 
         public init(retrySchedule: [Int], allowPrivateTargets: Bool, keyring: SecretKeyring) {
@@ -63,7 +66,8 @@ public struct WebhookDispatcher: Service {
                 if free > 0 {
                     do {
                         claimed = try await DeliveryStore.claim(
-                            pool, limit: free, perEndpoint: settings.maxPerEndpoint, lease: settings.lease,
+                            pool, limit: free, perEndpoint: settings.maxPerEndpoint, perVendor: settings.maxPerVendor,
+                            lease: settings.lease,
                             keyring: settings.keyring)
                     } catch {
                         logger.error("webhook claim failed", metadata: ["error": "\(error)"])

@@ -100,30 +100,33 @@ extension WebhookDeliveryTests {
         }
     }
 
-    @Test func theClaimBoundsAttemptsPerEndpointAndSkipsDeletedEndpoints() async throws {
+    @Test func theClaimBoundsAttemptsPerEndpointAndVendorAndSkipsDeletedEndpoints() async throws {
         try await TestServer.run { server in  // no dispatcher: the claims below are the only ones
             let shop = try await Shop.make(server)
             let (endpointId, _) = try await shop.endpoint("http://127.0.0.1:1/bounded")
+            let (otherId, _) = try await shop.endpoint("http://127.0.0.1:1/bounded-too")
             for _ in 0..<6 { try await shop.order() }
-            // Six retries due at once to one endpoint.
+            // Six retries due at once to each of the vendor's two endpoints.
             try await server.pool.query(
                 """
                 UPDATE webhook_deliveries SET attempts = 1, next_attempt_at = now() - interval '1 second'
-                WHERE endpoint_id = $1
-                """, [endpointId])
+                WHERE vendor_id = $1
+                """, [shop.vendorId])
             func claim() async throws -> [ClaimedDelivery] {
                 try await DeliveryStore.claim(
-                    server.pool, limit: 1000, perEndpoint: 4, lease: 60, keyring: server.services.keyring
-                ).filter { $0.endpointId == endpointId }
+                    server.pool, limit: 1000, perEndpoint: 4, perVendor: 6, lease: 60, keyring: server.services.keyring
+                ).filter { $0.endpointId == endpointId || $0.endpointId == otherId }
             }
             let first = try await claim()
-            #expect(first.count == 4, "at most 4 attempts in flight to one endpoint")
+            #expect(first.count == 6, "at most 6 attempts in flight to one vendor")
+            #expect(first.filter { $0.endpointId == endpointId }.count <= 4, "at most 4 to one endpoint")
+            #expect(first.filter { $0.endpointId == otherId }.count <= 4, "at most 4 to one endpoint")
             #expect(first.allSatisfy { $0.secrets?.first?.hasPrefix("whsec_") == true }, "secrets are opened for signing")
-            #expect(try await claim().isEmpty, "the other two wait while four are in flight")
-            // Leases given back, and the endpoint deleted behind the dispatcher's back: nothing is claimed.
+            #expect(try await claim().isEmpty, "the others wait while six are in flight")
+            // Leases given back, and the endpoints deleted behind the dispatcher's back: nothing is claimed.
             try await server.pool.query(
-                "UPDATE webhook_deliveries SET locked_until = NULL, lock_token = NULL WHERE endpoint_id = $1", [endpointId])
-            try await server.pool.query("UPDATE webhook_endpoints SET deleted_at = now() WHERE id = $1", [endpointId])
+                "UPDATE webhook_deliveries SET locked_until = NULL, lock_token = NULL WHERE vendor_id = $1", [shop.vendorId])
+            try await server.pool.query("UPDATE webhook_endpoints SET deleted_at = now() WHERE vendor_id = $1", [shop.vendorId])
             #expect(try await claim().isEmpty, "a deleted endpoint's deliveries are not claimed")
         }
     }
