@@ -12,23 +12,30 @@ import Glibc
 /// lookup finishes on its thread and is thrown away. Lookups still running or waiting are
 /// bounded: past `maxPending`, a new one fails straight away instead of queueing.
 public final class HostResolver: Sendable {
-    public static let shared = HostResolver(threads: 4, maxPending: 128)
+    /// Threads sleep while they wait on DNS, so there are enough that a few hostile names
+    /// (a vendor's own slow DNS server) do not queue everyone else's lookups.
+    public static let shared = HostResolver(threads: 16, maxPending: 256)
 
     public struct Overloaded: Error {}
 
     private let pool: NIOThreadPool
     private let pending = Mutex(0)
     private let maxPending: Int
+    private let lookup: @Sendable (String) -> [[UInt8]]
 
-    public init(threads: Int, maxPending: Int) {
+    /// `lookup` is `getaddrinfo` but for tests, which stand in a resolver that hangs.
+    public init(threads: Int, maxPending: Int, lookup: @escaping @Sendable (String) -> [[UInt8]] = HostResolver.getaddrinfo) {
         pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
         self.maxPending = maxPending
+        self.lookup = lookup
     }
 
     /// Raw addresses (4 bytes IPv4, 16 bytes IPv6) in the order the system resolver gives them;
     /// empty when the name does not resolve.
     public func resolve(_ host: String) async throws -> [[UInt8]] {
+        // An address literal needs no lookup, nor a thread.
+        if let literal = Self.literal(host) { return [literal] }
         let admitted = pending.withLock { count in
             guard count < maxPending else { return false }
             count += 1
@@ -41,7 +48,7 @@ public final class HostResolver: Sendable {
                 once.install(continuation)
                 pool.submit { _ in
                     // Whoever asked may have given up while this waited for a thread.
-                    let addresses = once.isDone ? [] : Self.getaddrinfo(host)
+                    let addresses = once.isDone ? [] : self.lookup(host)
                     self.pending.withLock { $0 -= 1 }
                     once.resume(.success(addresses))
                 }
@@ -51,7 +58,15 @@ public final class HostResolver: Sendable {
         }
     }
 
-    static func getaddrinfo(_ host: String) -> [[UInt8]] {
+    static func literal(_ host: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+
+    public static func getaddrinfo(_ host: String) -> [[UInt8]] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -73,6 +73,55 @@ extension WebhookDeliveryTests {
         }
     }
 
+    @Test func aHangingNameResolutionEndsAtTheDeadlineAndDelaysNobody() async throws {
+        // A dispatcher of its own, whose resolver hangs on one vendor's name as a vendor's
+        // unanswering DNS server would make getaddrinfo hang.
+        try await TestServer.run { server in
+            try await WebhookReceiver.run { base, inbox in
+                let resolver = HostResolver(threads: 2, maxPending: 16) { host in
+                    if host.hasPrefix("hang") {
+                        Thread.sleep(forTimeInterval: 8)
+                        return []
+                    }
+                    return HostResolver.getaddrinfo(host)
+                }
+                var settings = BackgroundJobs.dispatcherSettings(server.services)
+                settings.retrySchedule = [60]
+                settings.attemptTimeout = .seconds(2)
+                let dispatcher = WebhookDispatcher(
+                    pool: server.pool, settings: settings, logger: server.services.logger, resolver: resolver)
+                let running = Task { try await dispatcher.run() }
+                defer { running.cancel() }
+
+                let slow = try await Shop.make(server)
+                let prompt = try await Shop.make(server)
+                let (slowEndpoint, _) = try await slow.endpoint("\(base)/never")
+                try await server.pool.query(
+                    "UPDATE webhook_endpoints SET url = 'http://hang.example/never' WHERE id = $1", [slowEndpoint])
+                _ = try await prompt.endpoint("\(base)/prompt")
+                try await slow.order()
+                let ordered = Date()
+                try await Task.sleep(for: .milliseconds(500))  // the slow lookup is under way
+                try await prompt.order()
+                let committed = Date()
+                let fast = await inbox.wait("prompt", count: 1, timeout: .seconds(5))
+                #expect(fast.count == 1)
+                if let first = fast.first {
+                    #expect(first.at.timeIntervalSince(committed) < 2, "a prompt endpoint's first attempt within 2 s")
+                }
+                let delivery = try await Self.waitForDelivery(server, slow.vendorId, timeout: .seconds(10)) {
+                    $0["attempts"] == 1
+                }
+                #expect(delivery?["last_error"] == "timeout")
+                #expect(delivery?["last_status_code"] == .null)
+                #expect(Date().timeIntervalSince(ordered) < 2 + 3, "ended at the 2 s deadline, not when the lookup did")
+                #expect(await inbox.requests("never").isEmpty)
+                running.cancel()
+                _ = try? await running.value
+            }
+        }
+    }
+
     @Test func deletingAnEndpointStopsItsRetries() async throws {
         try await Self.withDispatcher(schedule: [1, 1, 1, 1, 1, 1, 1, 1]) { server in
             try await WebhookReceiver.run { base, inbox in
