@@ -23,6 +23,9 @@ public final class HostResolver: Sendable {
     private let maxPending: Int
     private let lookup: @Sendable (String) -> [[UInt8]]
 
+    /// Lookups admitted and not yet finished.
+    var pendingCount: Int { pending.withLock { $0 } }
+
     /// `lookup` is `getaddrinfo` but for tests, which stand in a resolver that hangs.
     public init(threads: Int, maxPending: Int, lookup: @escaping @Sendable (String) -> [[UInt8]] = HostResolver.getaddrinfo) {
         pool = NIOThreadPool(numberOfThreads: threads)

@@ -26,8 +26,9 @@ import Testing
 
     @Test func lookupsWaitingAreBounded() async throws {
         let resolver = Self.hanging(threads: 1, maxPending: 1)
-        async let first = withDeadline(.now + .milliseconds(500)) { try await resolver.resolve("hang.example") }
-        try await Task.sleep(for: .milliseconds(100))
+        async let first = withDeadline(.now + .seconds(2)) { try await resolver.resolve("hang.example") }
+        let admitted = ContinuousClock.now + .seconds(5)
+        while resolver.pendingCount < 1, ContinuousClock.now < admitted { try await Task.sleep(for: .milliseconds(10)) }
         await #expect(throws: HostResolver.Overloaded.self) { try await resolver.resolve("fast.example") }
         _ = try await first
     }
