@@ -1,4 +1,5 @@
 import CommerceCore
+import CryptoSupport
 import Foundation
 import Postgres
 
@@ -8,7 +9,9 @@ public struct ClaimedDelivery: Sendable {
     public let eventId: String
     public let endpointId: String
     public let url: String
-    public let secrets: [String]
+    /// Decrypted signing secrets (the current one, then the previous one while it still signs);
+    /// nil when a stored secret could not be decrypted with the keys this process has.
+    public let secrets: [String]?
     public let body: String
     public let attempts: Int
     public let lockToken: String
@@ -34,31 +37,63 @@ public enum DeliveryStore {
     /// Claims work for one dispatcher: for each endpoint, the earliest first attempt not yet
     /// made, but only while no earlier first attempt to that endpoint is in flight; plus
     /// retries that are due. Only events older than every running transaction are eligible,
-    /// so an event committing late can never be overtaken by a later one.
-    public static func claim(_ pool: ConnectionPool, limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery] {
+    /// so an event committing late can never be overtaken by a later one. Deleted endpoints
+    /// are skipped. No endpoint gets more than `perEndpoint` attempts in flight, and no vendor
+    /// more than `perVendor` (counting those other dispatchers hold), so one tenant's hanging
+    /// receivers cannot take every slot; first attempts come before retries.
+    public static func claim(
+        _ pool: ConnectionPool, limit: Int, perEndpoint: Int, perVendor: Int, lease: TimeInterval, keyring: SecretKeyring
+    ) async throws -> [ClaimedDelivery] {
         let token = Identifier.make("lease")
         let claimed = try await pool.query(
             """
-            WITH heads AS (
-                SELECT DISTINCT ON (d.endpoint_id) d.id, d.locked_until
+            WITH leased AS (
+                SELECT endpoint_id, vendor_id FROM webhook_deliveries
+                WHERE status = 'pending' AND locked_until >= now()
+            ), busy_endpoint AS (
+                SELECT endpoint_id, count(*) AS n FROM leased GROUP BY endpoint_id
+            ), busy_vendor AS (
+                SELECT vendor_id, count(*) AS n FROM leased GROUP BY vendor_id
+            ), heads AS (
+                SELECT DISTINCT ON (d.endpoint_id) d.id, d.endpoint_id, d.vendor_id, d.locked_until
                 FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.attempts = 0
                   AND d.event_xid < pg_snapshot_xmin(pg_current_snapshot())
                 ORDER BY d.endpoint_id, d.event_xid, d.event_seq
-            ), due AS (
-                SELECT id FROM heads WHERE locked_until IS NULL OR locked_until < now()
+            ), candidates AS (
+                SELECT id, endpoint_id, vendor_id, 0 AS kind, now() AS due_at FROM heads
+                WHERE locked_until IS NULL OR locked_until < now()
                 UNION ALL
-                (SELECT id FROM webhook_deliveries
+                (SELECT id, endpoint_id, vendor_id, 1, next_attempt_at FROM webhook_deliveries
                  WHERE status = 'pending' AND attempts > 0 AND next_attempt_at <= now()
                    AND (locked_until IS NULL OR locked_until < now())
-                 ORDER BY next_attempt_at LIMIT $1)
+                 ORDER BY next_attempt_at LIMIT $1 * 4)
+            ), per_endpoint AS (
+                SELECT c.id, c.vendor_id, c.kind, c.due_at
+                FROM (
+                    SELECT c.*, coalesce(be.n, 0)
+                               + row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.kind, c.due_at) AS slot
+                    FROM candidates c
+                    JOIN webhook_endpoints e ON e.id = c.endpoint_id AND e.deleted_at IS NULL
+                    LEFT JOIN busy_endpoint be ON be.endpoint_id = c.endpoint_id
+                ) c
+                WHERE c.slot <= $4
+            ), per_vendor AS (
+                SELECT p.id, p.kind, p.due_at
+                FROM (
+                    SELECT p.*, coalesce(bv.n, 0)
+                               + row_number() OVER (PARTITION BY p.vendor_id ORDER BY p.kind, p.due_at) AS slot
+                    FROM per_endpoint p
+                    LEFT JOIN busy_vendor bv ON bv.vendor_id = p.vendor_id
+                ) p
+                WHERE p.slot <= $5
             )
             UPDATE webhook_deliveries d
             SET locked_until = now() + make_interval(secs => $2), lock_token = $3
-            FROM (SELECT id FROM due LIMIT $1) c
+            FROM (SELECT id FROM per_vendor ORDER BY kind, due_at LIMIT $1) c
             WHERE d.id = c.id AND (d.locked_until IS NULL OR d.locked_until < now()) AND d.status = 'pending'
             RETURNING d.id
-            """, [limit, Int(lease), token])
+            """, [limit, Int(lease.rounded(.up)), token, perEndpoint, perVendor])
         let ids = try claimed.rows.map { try $0.string("id") }
         guard !ids.isEmpty else { return [] }
         let rows = try await pool.query(
@@ -73,19 +108,36 @@ public enum DeliveryStore {
             ORDER BY d.event_xid, d.event_seq
             """, [ids, token])
         return try rows.rows.map { row in
-            var secrets = [try row.string("secret")]
-            if let previous = try row.optionalString("previous_secret") { secrets.append(previous) }
+            let endpointId = try row.string("endpoint_id")
+            var stored = [try row.string("secret")]
+            if let previous = try row.optionalString("previous_secret") { stored.append(previous) }
+            let secrets = try? stored.map { try EndpointSecrets.open($0, endpointId: endpointId, keyring: keyring) }
             return ClaimedDelivery(
-                id: try row.string("id"), eventId: try row.string("event_id"), endpointId: try row.string("endpoint_id"),
+                id: try row.string("id"), eventId: try row.string("event_id"), endpointId: endpointId,
                 url: try row.string("url"), secrets: secrets, body: try row.string("payload"),
                 attempts: try row.int("attempts"), lockToken: token)
         }
     }
 
+    /// Right before sending: true while this dispatcher still holds the delivery for at least
+    /// `seconds` more, the delivery is still pending and its endpoint not deleted. A `DELETE`
+    /// that committed before this check stops the attempt.
+    public static func stillOurs(_ pool: ConnectionPool, _ delivery: ClaimedDelivery, forSeconds seconds: Int) async throws
+        -> Bool
+    {
+        let result = try await pool.query(
+            """
+            SELECT 1 AS ok FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+            WHERE d.id = $1 AND d.lock_token = $2 AND d.status = 'pending' AND e.deleted_at IS NULL
+              AND d.locked_until > now() + make_interval(secs => $3)
+            """, [delivery.id, delivery.lockToken, seconds])
+        return !result.rows.isEmpty
+    }
+
     /// Records one attempt and schedules the next: success ends it, otherwise the retry
     /// schedule decides when, and after `1 + schedule.count` attempts it has failed.
     public static func record(
-        _ pool: ConnectionPool, _ delivery: ClaimedDelivery, statusCode: Int?, error: String?, durationMs: Int,
+        _ pool: ConnectionPool, _ delivery: ClaimedDelivery, statusCode: Int?, error: DeliveryError?, durationMs: Int,
         schedule: [Int]
     ) async throws {
         let succeeded = statusCode.map { (200...299).contains($0) } ?? false
@@ -104,15 +156,18 @@ public enum DeliveryStore {
             let updated = try await tx.query(
                 """
                 UPDATE webhook_deliveries
-                SET attempts = attempts + 1, status = $2, last_status_code = $3, last_error = $4, last_attempt_at = now(),
-                    next_attempt_at = CASE WHEN $5::int IS NULL THEN NULL ELSE now() + make_interval(secs => $5::int) END,
+                SET attempts = attempts + 1, last_status_code = $3, last_error = $4, last_attempt_at = now(),
+                    -- Failed meanwhile: the endpoint was deleted during the attempt; it stays failed.
+                    status = CASE WHEN status = 'failed' THEN 'failed' ELSE $2 END,
+                    next_attempt_at = CASE WHEN $5::int IS NULL OR status = 'failed' THEN NULL
+                                           ELSE now() + make_interval(secs => $5::int) END,
                     locked_until = NULL, lock_token = NULL
                 WHERE id = $1 AND lock_token = $6
-                """, [delivery.id, status.rawValue, statusCode, error, delay, delivery.lockToken])
+                """, [delivery.id, status.rawValue, statusCode, error?.rawValue, delay, delivery.lockToken])
             guard updated.affectedRows == 1 else { return }  // the lease ran out and another dispatcher took over
             try await tx.query(
                 "INSERT INTO webhook_attempts (delivery_id, status_code, error, duration_ms) VALUES ($1, $2, $3, $4)",
-                [delivery.id, statusCode, error, durationMs])
+                [delivery.id, statusCode, error?.rawValue, durationMs])
         }
     }
 

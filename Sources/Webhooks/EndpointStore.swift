@@ -1,4 +1,5 @@
 import CommerceCore
+import CryptoSupport
 import Foundation
 import Postgres
 
@@ -12,15 +13,29 @@ public enum EndpointStore {
             events: try row.isNull("events") ? nil : try row.stringArray("events"), createdAt: try row.date("created_at"))
     }
 
-    /// Creates an endpoint; returns it with its secret, which is shown only now.
-    public static func create(_ db: any Queryable, vendorId: String, url: String, events: [String]?) async throws
-        -> (WebhookEndpoint, secret: String)
-    {
+    /// Live endpoints a vendor may have: each one is a receiver the dispatcher serves, so the
+    /// count bounds what one vendor can ask of it.
+    public static let maxPerVendor = 16
+
+    /// Creates an endpoint; returns it with its secret, which is shown only now and stored
+    /// sealed. The count check runs under a per-vendor lock held to the end of the
+    /// transaction, so concurrent creations cannot both see room for one more.
+    public static func create(
+        _ tx: Transaction, vendorId: String, url: String, events: [String]?, keyring: SecretKeyring
+    ) async throws -> (WebhookEndpoint, secret: String) {
+        try await tx.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 8))", ["webhook-endpoints:" + vendorId])
+        let live = try await tx.query(
+            "SELECT count(*) AS n FROM webhook_endpoints WHERE vendor_id = $1 AND deleted_at IS NULL", [vendorId])
+        guard try live.rows[0].int("n") < maxPerVendor else {
+            throw DomainError.conflict(
+                "A vendor has at most \(maxPerVendor) webhook endpoints; delete one before adding another.")
+        }
         let secret = StandardWebhooks.newSecret()
         let id = Identifier.make("whe")
-        let result = try await db.query(
+        let result = try await tx.query(
             "INSERT INTO webhook_endpoints (id, vendor_id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING \(columns)",
-            [id, vendorId, url, events, secret])
+            [id, vendorId, url, events, EndpointSecrets.seal(secret, endpointId: id, keyring: keyring)])
         return (try decode(result.rows[0]), secret)
     }
 
@@ -37,6 +52,9 @@ public enum EndpointStore {
     }
 
     /// Deletes an endpoint; its pending deliveries are failed, since nobody will receive them.
+    /// The dispatcher claims only deliveries of live endpoints and checks again right before
+    /// it sends, so once this commits no attempt starts; `last_error` keeps what the last
+    /// attempt (if any) found.
     public static func delete(_ tx: Transaction, vendorId: String, id: String) async throws -> Bool {
         let result = try await tx.query(
             "UPDATE webhook_endpoints SET deleted_at = now() WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL",
@@ -44,23 +62,23 @@ public enum EndpointStore {
         guard result.affectedRows == 1 else { return false }
         try await tx.query(
             """
-            UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint deleted', next_attempt_at = NULL
+            UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL
             WHERE endpoint_id = $1 AND status = 'pending'
             """, [id])
         return true
     }
 
     /// A new secret; the old one keeps signing for `overlap` so receivers can switch over.
-    public static func rotateSecret(_ db: any Queryable, vendorId: String, id: String, overlap: TimeInterval = 86_400)
-        async throws -> String?
-    {
+    public static func rotateSecret(
+        _ db: any Queryable, vendorId: String, id: String, keyring: SecretKeyring, overlap: TimeInterval = 86_400
+    ) async throws -> String? {
         let secret = StandardWebhooks.newSecret()
         let result = try await db.query(
             """
             UPDATE webhook_endpoints
             SET previous_secret = secret, previous_secret_expires_at = now() + make_interval(secs => $4), secret = $3
             WHERE id = $1 AND vendor_id = $2 AND deleted_at IS NULL
-            """, [id, vendorId, secret, Int(overlap)])
+            """, [id, vendorId, EndpointSecrets.seal(secret, endpointId: id, keyring: keyring), Int(overlap)])
         return result.affectedRows == 1 ? secret : nil
     }
 }

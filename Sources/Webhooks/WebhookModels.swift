@@ -62,3 +62,16 @@ public struct WebhookDelivery: Sendable, JSONRepresentable {
         ]
     }
 }
+
+/// Why an attempt got no complete HTTP answer: the only values `last_error` takes. Never raw
+/// network error text, which would tell a tenant what the server's network looks like.
+public enum DeliveryError: String, Sendable, CaseIterable {
+    /// The attempt's deadline passed: resolving, connecting, sending, headers or body.
+    case timeout
+    /// DNS failure, refused or reset connection, malformed answer.
+    case connectionFailed = "connection_failed"
+    /// The TLS handshake failed (certificate, protocol).
+    case tls
+    /// The host resolves to an address the target policy refuses.
+    case refusedTarget = "refused_target"
+}

@@ -52,30 +52,23 @@ import Testing
         ([0, 0, 0, 0], true), ([8, 8, 8, 8], false), ([93, 184, 216, 34], false), ([224, 0, 0, 1], true),
     ] as [([UInt8], Bool)])
     func ipv4(address: [UInt8], isInternal: Bool) {
-        #expect(TargetPolicy.isInternal(address) == isInternal)
+        #expect(AddressPolicy.isBlocked(address) == isInternal)
     }
 
-    @Test func ipv6() {
-        var loopback = [UInt8](repeating: 0, count: 16)
-        loopback[15] = 1
-        #expect(TargetPolicy.isInternal(loopback))
-        #expect(TargetPolicy.isInternal([0xfe, 0x80] + [UInt8](repeating: 0, count: 14)))
-        #expect(TargetPolicy.isInternal([0xfd, 0x12] + [UInt8](repeating: 0, count: 14)))
-        let mapped: [UInt8] = [UInt8](repeating: 0, count: 10) + [0xff, 0xff, 192, 168, 0, 1]
-        #expect(TargetPolicy.isInternal(mapped))
-        #expect(!TargetPolicy.isInternal([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 1, count: 12)))
-    }
-
-    @Test func refusesLoopbackNamesUnlessAllowed() {
+    @Test func refusesLoopbackNamesUnlessAllowed() async throws {
+        func refused(_ resolution: TargetPolicy.Resolution) -> Bool {
+            if case .target = resolution { return false }
+            return true
+        }
         let strict = TargetPolicy(allowPrivateTargets: false)
-        #expect(strict.check("http://127.0.0.1:9/hook") != .allowed)
-        #expect(strict.check("http://localhost/hook") != .allowed)
-        #expect(strict.check("http://[::1]/hook") != .allowed)
-        #expect(strict.check("ftp://example.com/") != .allowed)
-        #expect(strict.check("not a url") != .allowed)
+        #expect(refused(try await strict.resolve("http://127.0.0.1:9/hook")))
+        #expect(refused(try await strict.resolve("http://localhost/hook")))
+        #expect(refused(try await strict.resolve("http://[::1]/hook")))
+        #expect(refused(try await strict.resolve("ftp://example.com/")))
+        #expect(refused(try await strict.resolve("not a url")))
         let lax = TargetPolicy(allowPrivateTargets: true)
-        #expect(lax.check("http://127.0.0.1:9/hook") == .allowed)
-        #expect(lax.check("https://localhost/hook") == .allowed)
-        #expect(lax.check("gopher://localhost/") != .allowed)
+        #expect(!refused(try await lax.resolve("http://127.0.0.1:9/hook")))
+        #expect(!refused(try await lax.resolve("https://localhost/hook")))
+        #expect(refused(try await lax.resolve("gopher://localhost/")))
     }
 }

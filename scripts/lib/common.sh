@@ -8,6 +8,7 @@
 #   mk_ensure_swift                put /opt/swift/usr/bin on PATH when swift is not on it
 #   mk_random_token                mk_ + 43 characters of base64url randomness
 #   mk_ensure_admin_token          MARKETPLACE_ADMIN_TOKEN from the environment or .data/admin-token
+#   mk_ensure_secret_key           MARKETPLACE_SECRET_KEY from the environment or .data/secret-key
 #
 # Sets MK_ROOT (the repository root) and MK_DATA_DIR (<root>/.data) when they are not set.
 
@@ -112,6 +113,29 @@ mk_ensure_admin_token() {
     chmod 600 "$file"
     MK_ADMIN_TOKEN_SOURCE="$file"
     export MARKETPLACE_ADMIN_TOKEN="$token"
+}
+
+# The key that encrypts webhook secrets at rest: MARKETPLACE_SECRET_KEY from the environment,
+# else the one created once in .data/secret-key (mode 600). Losing that file loses every stored
+# webhook secret (endpoints then need rotate-secret), so it is never replaced once it exists.
+mk_ensure_secret_key() {
+    if [[ -n "${MARKETPLACE_SECRET_KEY:-}" ]]; then
+        export MARKETPLACE_SECRET_KEY
+        return 0
+    fi
+    local file="$MK_DATA_DIR/secret-key" key=
+    mkdir -p "$MK_DATA_DIR"
+    if [[ -s "$file" ]]; then
+        key=$(tr -d '[:space:]' <"$file")
+    else
+        mk_log "creating MARKETPLACE_SECRET_KEY in $file"
+        key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+        [[ ${#key} -eq 64 ]] || mk_die "could not read 32 random bytes from /dev/urandom"
+        (umask 077 && printf '%s\n' "$key" >"$file")
+    fi
+    chmod 600 "$file"
+    [[ "$key" =~ ^[0-9a-fA-F]{64}$ ]] || mk_die "$file must hold 64 hexadecimal characters (MARKETPLACE_SECRET_KEY)"
+    export MARKETPLACE_SECRET_KEY="$key"
 }
 
 # Some tests check our output with implementations that are not ours, from PyPI: webhook

@@ -9,10 +9,14 @@ struct AppServices: Sendable {
     let migrator: Migrator
     let metrics: RequestMetrics
     let logger: Logger
+    /// Seals secrets at rest (`MARKETPLACE_SECRET_KEY`).
+    let keyring: SecretKeyring
 
-    var commands: CommandRunner { CommandRunner(pool: pool) }
+    var commands: CommandRunner { CommandRunner(pool: pool, keyring: keyring) }
 
-    init(config: AppConfiguration, pool: ConnectionPool, migrator: Migrator, logger: Logger) {
+    /// Throws when the configuration has no `MARKETPLACE_SECRET_KEY`.
+    init(config: AppConfiguration, pool: ConnectionPool, migrator: Migrator, logger: Logger) throws {
+        self.keyring = try config.keyring()
         self.config = config
         self.pool = pool
         self.migrator = migrator

@@ -7,18 +7,21 @@ import Webhooks
 /// Services that run beside the HTTP server under the same ServiceGroup, each stopping on
 /// graceful shutdown: the database pool's housekeeping, then the jobs.
 enum BackgroundJobs {
+    static func dispatcherSettings(_ services: AppServices) -> WebhookDispatcher.Settings {
+        var settings = WebhookDispatcher.Settings(
+            retrySchedule: services.config.webhookRetrySchedule,
+            allowPrivateTargets: services.config.allowPrivateWebhookTargets, keyring: services.keyring)
+        settings.attemptTimeout = .seconds(services.config.webhookTimeoutSeconds)
+        return settings
+    }
+
     static func make(_ services: AppServices) -> [any Service] {
         // First: the group shuts services down in reverse order, so the pool closes only after
         // the server and the jobs have finished with it.
         var jobs: [any Service] = [services.pool]
         if services.config.runWebhookDispatcher {
             jobs.append(
-                WebhookDispatcher(
-                    pool: services.pool,
-                    settings: .init(
-                        retrySchedule: services.config.webhookRetrySchedule,
-                        allowPrivateTargets: services.config.allowPrivateWebhookTargets),
-                    logger: services.logger))
+                WebhookDispatcher(pool: services.pool, settings: dispatcherSettings(services), logger: services.logger))
         }
         guard services.config.runBackgroundJobs else { return jobs }
         return jobs + [

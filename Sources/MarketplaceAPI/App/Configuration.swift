@@ -1,3 +1,4 @@
+import CryptoSupport
 import Foundation
 
 /// Settings from the environment, as the contract's "Running it" table lists them.
@@ -16,6 +17,13 @@ struct AppConfiguration: Sendable {
     /// get as much per operation.
     var dbTimeoutMs = 5000
     var dbTimeout: Duration { .milliseconds(dbTimeoutMs) }
+    /// The hard deadline of one webhook attempt, everything included.
+    var webhookTimeoutSeconds = 15
+    /// `MARKETPLACE_SECRET_KEY`: seals webhook secrets and replayable responses that hold a
+    /// secret. Required by `serve` (and `rotate-secrets`); other commands do without.
+    var secretKey: SecretKeyring.Key?
+    /// `MARKETPLACE_SECRET_KEY_PREVIOUS`: still opens what it sealed, during a key rotation.
+    var previousSecretKey: SecretKeyring.Key?
     var sqlDirectory: String?
     /// A keep-alive connection with no request in progress (or one trickling its headers) is
     /// closed after this long.
@@ -78,8 +86,27 @@ struct AppConfiguration: Sendable {
         if let seconds = try int("HTTP_IDLE_TIMEOUT_SECONDS", min: 1, max: 86_400) { config.httpIdleTimeoutSeconds = seconds }
         if let seconds = try int("HTTP_REQUEST_TIMEOUT_SECONDS", min: 1, max: 3600) { config.httpRequestTimeoutSeconds = seconds }
         if let seconds = try int("SHUTDOWN_TIMEOUT_SECONDS", min: 1, max: 3600) { config.shutdownTimeoutSeconds = seconds }
+        if let seconds = try int("WEBHOOK_TIMEOUT_SECONDS", min: 1, max: 3600) { config.webhookTimeoutSeconds = seconds }
+        for (name, isPrevious) in [("MARKETPLACE_SECRET_KEY", false), ("MARKETPLACE_SECRET_KEY_PREVIOUS", true)] {
+            guard let text = env[name], !text.isEmpty else { continue }
+            // The value is never echoed: it is the key.
+            guard let key = SecretKeyring.Key(hex: text) else {
+                throw Invalid(name: name, reason: "must be 64 hexadecimal characters (32 bytes), e.g. from `openssl rand -hex 32`")
+            }
+            if isPrevious { config.previousSecretKey = key } else { config.secretKey = key }
+        }
         if let dir = env["MARKETPLACE_SQL_DIR"], !dir.isEmpty { config.sqlDirectory = dir }
         return config
+    }
+
+    /// The keyring for secrets at rest; throws, naming the variable, when no key is set.
+    func keyring() throws -> SecretKeyring {
+        guard let secretKey else {
+            throw Invalid(
+                name: "MARKETPLACE_SECRET_KEY",
+                reason: "is required: 64 hexadecimal characters (32 bytes) that encrypt webhook secrets at rest, e.g. from `openssl rand -hex 32`")
+        }
+        return SecretKeyring(current: secretKey, previous: previousSecretKey.map { [$0] } ?? [])
     }
 
     /// Where the migrations are: `MARKETPLACE_SQL_DIR`, else `./sql`, else a `sql` folder

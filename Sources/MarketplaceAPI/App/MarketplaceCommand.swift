@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommerceCore
+import CryptoSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -14,7 +15,7 @@ struct MarketplaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marketplace",
         abstract: "The order brain of a multi-vendor marketplace.",
-        subcommands: [Serve.self, Migrate.self, Settle.self],
+        subcommands: [Serve.self, Migrate.self, Settle.self, RotateSecrets.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -72,8 +73,22 @@ struct Serve: AsyncParsableCommand {
         // Run Swift concurrency on NIO's event loops: removes a thread hop per await in handlers.
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let startup = try Startup()
+        let keyring: SecretKeyring
+        do {
+            keyring = try startup.config.keyring()
+        } catch {
+            await startup.pool.shutdown()
+            throw ValidationError("configuration: \(error)")
+        }
         try await startup.migrate()
-        let services = AppServices(
+        // Secrets stored in clear by an earlier version are sealed before anything is served.
+        let sealed = try await SecretsAtRest.reseal(startup.pool, keyring: keyring, pass: .legacy)
+        if sealed.endpoints + sealed.replays > 0 {
+            startup.logger.info(
+                "sealed secrets stored in clear",
+                metadata: ["endpoints": "\(sealed.endpoints)", "replays": "\(sealed.replays)"])
+        }
+        let services = try AppServices(
             config: startup.config, pool: startup.pool, migrator: startup.migrator, logger: startup.logger)
         let background = BackgroundJobs.make(services)
         let app = buildApplication(services, backgroundServices: background)
@@ -157,6 +172,32 @@ struct Settle: AsyncParsableCommand {
         }
         return try await pool.transaction { tx in
             try await SettlementStore.createRun(tx, periodEnd: periodEnd, defaultCommissionBps: defaultCommissionBps)
+        }
+    }
+}
+
+/// `marketplace rotate-secrets`: re-seals every stored secret with the current
+/// `MARKETPLACE_SECRET_KEY`, opening what the old key sealed with
+/// `MARKETPLACE_SECRET_KEY_PREVIOUS`. Safe to run while servers run, and to run again.
+struct RotateSecrets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-secrets",
+        abstract: "Re-encrypt stored secrets with MARKETPLACE_SECRET_KEY (old key in MARKETPLACE_SECRET_KEY_PREVIOUS).")
+
+    func run() async throws {
+        let startup = try Startup()
+        do {
+            let keyring = try startup.config.keyring()
+            let counts = try await SecretsAtRest.reseal(startup.pool, keyring: keyring, pass: .rotation)
+            await startup.pool.shutdown()
+            print(#"{"endpoints": \#(counts.endpoints), "replays": \#(counts.replays), "key_id": "\#(keyring.current.id)"}"#)
+        } catch let error as SecretKeyring.OpenError {
+            await startup.pool.shutdown()
+            FileHandle.standardError.write(Data("rotate-secrets: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch {
+            await startup.pool.shutdown()
+            throw ValidationError("\(error)")
         }
     }
 }

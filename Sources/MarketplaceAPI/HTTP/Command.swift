@@ -9,8 +9,9 @@ import Postgres
 struct CommandResult: Sendable {
     let status: HTTPResponse.Status
     let body: JSONValue?
-    /// The body holds a secret shown only once (an API token): its idempotency record is
-    /// sealed with a key derived from the caller's token, so the database never holds it.
+    /// The body holds a secret shown only once (an API token, a webhook signing secret): its
+    /// idempotency record is sealed with a key derived from the caller's token, and that with
+    /// `MARKETPLACE_SECRET_KEY`, so the database never holds it readable.
     let sensitive: Bool
 
     init(_ status: HTTPResponse.Status, _ body: JSONValue?, sensitive: Bool = false) {
@@ -30,6 +31,7 @@ struct CommandResult: Sendable {
 /// - a request that fails stores nothing, so it can be retried with the same key.
 struct CommandRunner: Sendable {
     let pool: ConnectionPool
+    let keyring: SecretKeyring
 
     func run(
         _ request: Request, _ context: AppRequestContext, body: JSONBody?,
@@ -72,7 +74,7 @@ struct CommandRunner: Sendable {
             var bodyText = result.body.map { JSONWriter.string($0) } ?? ""
             if result.sensitive {
                 let sealed = Sealing.seal(key: Self.replayKey(principal, key), Array(bodyText.utf8))
-                bodyText = Self.sealedPrefix + Data(sealed).base64EncodedString()
+                bodyText = Self.sealedPrefix + keyring.seal(sealed, context: Self.replayContext(scope: scope, key: key))
             }
             try await tx.query(
                 """
@@ -85,10 +87,10 @@ struct CommandRunner: Sendable {
         case .fresh(let result):
             return Self.response(result)
         case .replay(let status, var body):
-            if body.hasPrefix(Self.sealedPrefix) {
-                guard let data = Data(base64Encoded: String(body.dropFirst(Self.sealedPrefix.count))),
-                    let plain = Sealing.open(key: Self.replayKey(principal, key), Array(data))
-                else { throw DomainError.conflict("The stored response for this Idempotency-Key cannot be read back.") }
+            if let sealed = Self.tokenSealed(body, scope: scope, key: key, keyring: keyring) {
+                guard let sealed, let plain = Sealing.open(key: Self.replayKey(principal, key), sealed) else {
+                    throw DomainError.conflict("The stored response for this Idempotency-Key cannot be read back.")
+                }
                 body = String(decoding: plain, as: UTF8.self)
             }
             let headers: HTTPFields = [HTTPField.Name("Idempotent-Replayed")!: "true"]
@@ -97,7 +99,25 @@ struct CommandRunner: Sendable {
         }
     }
 
-    static let sealedPrefix = "sealed:v1:"
+    /// `sealed:v2:` + the token-sealed body sealed again with the keyring. Records written
+    /// before (`sealed:v1:` + base64, token-sealed only) are still read, and sealed with the
+    /// keyring at start-up (`SecretsAtRest`).
+    static let sealedPrefix = "sealed:v2:"
+    static let legacySealedPrefix = "sealed:v1:"
+
+    static func replayContext(scope: String, key: String) -> String { "idempotency_keys:\(scope)\u{1}\(key)" }
+
+    /// nil when `body` is not sealed; .some(nil) when it is but cannot be opened; otherwise the
+    /// token-sealed bytes.
+    static func tokenSealed(_ body: String, scope: String, key: String, keyring: SecretKeyring) -> [UInt8]?? {
+        if body.hasPrefix(sealedPrefix) {
+            return .some(try? keyring.open(String(body.dropFirst(sealedPrefix.count)), context: replayContext(scope: scope, key: key)))
+        }
+        if body.hasPrefix(legacySealedPrefix) {
+            return .some(Data(base64Encoded: String(body.dropFirst(legacySealedPrefix.count))).map { Array($0) })
+        }
+        return nil
+    }
 
     static func replayKey(_ principal: Principal, _ key: String) -> [UInt8] {
         Crypto.hmacSHA256(key: principal.replaySecret, message: Array(key.utf8))

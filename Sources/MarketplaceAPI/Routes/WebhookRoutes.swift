@@ -1,7 +1,6 @@
 import CommerceCore
 import Foundation
 import Hummingbird
-import NIOPosix
 import Postgres
 import VendorRouting
 import Webhooks
@@ -33,14 +32,24 @@ struct WebhookRoutes: Sendable {
             }
             if let url {
                 let policy = TargetPolicy(allowPrivateTargets: services.config.allowPrivateWebhookTargets)
-                let verdict = try await NIOThreadPool.singleton.runIfActive { policy.check(url) }
-                if case .refused(let reason) = verdict { f.fail("url", reason) }
+                // The same resolver and the same rule as each delivery, under the attempt's deadline.
+                let deadline = ContinuousClock.now + .seconds(services.config.webhookTimeoutSeconds)
+                do {
+                    switch try await withDeadline(deadline, { try await policy.resolve(url) }) {
+                    case .refused(let reason), .unresolvable(let reason): f.fail("url", reason)
+                    case nil: f.fail("url", "host did not resolve in time")
+                    case .target: break
+                    }
+                } catch is HostResolver.Overloaded {
+                    f.fail("url", "could not be resolved now (too many lookups in progress); try again")
+                }
             }
             try f.check()
             let chosen = events
             return try await services.commands.run(request, context, body: body) { tx in
                 try await CatalogStore.requireVendor(tx, id: vendorId)
-                let (endpoint, secret) = try await EndpointStore.create(tx, vendorId: vendorId, url: url!, events: chosen)
+                let (endpoint, secret) = try await EndpointStore.create(
+                    tx, vendorId: vendorId, url: url!, events: chosen, keyring: services.keyring)
                 var json = endpoint.json.objectValue!
                 json["secret"] = .string(secret)
                 return CommandResult(.created, .object(json), sensitive: true)
@@ -73,7 +82,7 @@ struct WebhookRoutes: Sendable {
             let body = try await request.optionalJSONBody(context: context)
             try Fields.requireNone(body)
             return try await services.commands.run(request, context, body: body) { tx in
-                guard let secret = try await EndpointStore.rotateSecret(tx, vendorId: vendorId, id: id) else {
+                guard let secret = try await EndpointStore.rotateSecret(tx, vendorId: vendorId, id: id, keyring: services.keyring) else {
                     throw DomainError.notFound("Webhook endpoint \(id)")
                 }
                 return CommandResult(.ok, ["id": .string(id), "secret": .string(secret)], sensitive: true)

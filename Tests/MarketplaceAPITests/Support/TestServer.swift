@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CommerceCore
+import CryptoSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -33,6 +34,14 @@ enum TestDatabase {
     }
 
     static func ready() async throws { try await migrated.value }
+
+    /// The `MARKETPLACE_SECRET_KEY` of every test server: `scripts/test` exports one; a fixed
+    /// fallback keeps a bare `swift test` working.
+    static let secretKey: SecretKeyring.Key = {
+        let hex = ProcessInfo.processInfo.environment["MARKETPLACE_SECRET_KEY"]
+            ?? "9f1c0e5a7b3d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e"
+        return SecretKeyring.Key(hex: hex)!
+    }()
 }
 
 /// A live server on an ephemeral port against the test database, with its own pool.
@@ -61,11 +70,12 @@ struct TestServer: Sendable {
         // Generous: these suites share a loaded 2-core machine with many parallel requests;
         // the stall suites set a small budget of their own.
         config.dbTimeoutMs = 30_000
+        config.secretKey = TestDatabase.secretKey
         configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, timeout: config.dbTimeout, logger: logger)
-        let services = AppServices(config: config, pool: pool, migrator: try TestDatabase.migrator(), logger: logger)
+        let services = try AppServices(config: config, pool: pool, migrator: try TestDatabase.migrator(), logger: logger)
         let app = buildApplication(services, backgroundServices: BackgroundJobs.make(services))
         let adminToken = config.adminToken!
         do {

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+@testable import Webhooks
+
+/// A resolver whose lookups hang: callers are answered at their deadline anyway, and the
+/// number of lookups waiting is bounded.
+@Suite struct HostResolverTests {
+    static func hanging(threads: Int, maxPending: Int) -> HostResolver {
+        HostResolver(threads: threads, maxPending: maxPending) { host in
+            if host.hasPrefix("hang") { Thread.sleep(forTimeInterval: 3) }
+            return [[127, 0, 0, 1]]
+        }
+    }
+
+    @Test func aHangingLookupEndsAtTheCallersDeadline() async throws {
+        let resolver = Self.hanging(threads: 1, maxPending: 8)
+        let started = ContinuousClock.now
+        let result = try await withDeadline(.now + .milliseconds(300)) { try await resolver.resolve("hang.example") }
+        #expect(result == nil)
+        #expect(ContinuousClock.now - started < .seconds(2), "answered at the deadline, not when the lookup ends")
+        // The thread is still stuck in that lookup; a queued lookup still gets its deadline.
+        let queued = try await withDeadline(.now + .milliseconds(300)) { try await resolver.resolve("fast.example") }
+        #expect(queued == nil)
+    }
+
+    @Test func lookupsWaitingAreBounded() async throws {
+        let resolver = Self.hanging(threads: 1, maxPending: 1)
+        async let first = withDeadline(.now + .seconds(2)) { try await resolver.resolve("hang.example") }
+        let admitted = ContinuousClock.now + .seconds(5)
+        while resolver.pendingCount < 1, ContinuousClock.now < admitted { try await Task.sleep(for: .milliseconds(10)) }
+        await #expect(throws: HostResolver.Overloaded.self) { try await resolver.resolve("fast.example") }
+        _ = try await first
+    }
+
+    @Test func aFreeResolverAnswers() async throws {
+        let resolver = Self.hanging(threads: 2, maxPending: 4)
+        #expect(try await resolver.resolve("fast.example") == [[127, 0, 0, 1]])
+        // Literals are answered without a lookup, even while every thread hangs.
+        let stuck = Self.hanging(threads: 1, maxPending: 1)
+        async let hung = withDeadline(.now + .milliseconds(300)) { try await stuck.resolve("hang.example") }
+        #expect(try await stuck.resolve("127.0.0.1") == [[127, 0, 0, 1]])
+        #expect(try await stuck.resolve("::1") == [[UInt8](repeating: 0, count: 15) + [1]])
+        _ = try await hung
+    }
+}
