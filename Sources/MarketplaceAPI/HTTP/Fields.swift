@@ -35,10 +35,25 @@ struct Fields {
     mutating func allow(_ keys: String...) { known.formUnion(keys) }
 
     /// One error per member of the object that the route neither read nor allowed.
+    /// At most `maxUnknownReported` are named, then one error counts the rest: a 1 MiB body of
+    /// 90,000 stray members must not turn into a far larger answer.
     var unknownMembers: [FieldError] {
         guard let object else { return [] }
-        return object.keys.filter { !known.contains($0) }.map { FieldError(name($0), "is not a field of this request") }
+        let unknown = object.keys.filter { !known.contains($0) }
+        var errors = unknown.prefix(Self.maxUnknownReported).map {
+            FieldError(name(NulCharacters.contains($0) ? $0.replacingOccurrences(of: "\u{0}", with: "\\u0000") : $0),
+                       "is not a field of this request")
+        }
+        if unknown.count > Self.maxUnknownReported {
+            errors.append(
+                FieldError(
+                    path.isEmpty ? "body" : path,
+                    "and \(unknown.count - Self.maxUnknownReported) more members that are not fields of this request"))
+        }
+        return errors
     }
+
+    static let maxUnknownReported = 20
 
     /// The raw value; `null` counts as absent. Reports a missing required field.
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
