@@ -12,8 +12,7 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func theWalkthroughRunsAndPrintsWhatTheReadmeShows() async throws {
-        try await TestDatabase.ready()
-        let url = try await Self.freshDatabase("marketplace_walkthrough")
+        let url = try await TestDatabase.fresh("marketplace_walkthrough")
         let binary = Self.root.appendingPathComponent(".build/debug/marketplace").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "no \(binary): build first")
         try await TestServer.run(configure: {
@@ -31,31 +30,6 @@ import Testing
                 ["python3", "scripts/lib/readme_walkthrough.py", "README.md"], environment: environment)
             #expect(status == 0, "\(errors)")
         }
-    }
-
-    /// Drops and creates `name` beside the test database, migrated; answers its URL.
-    static func freshDatabase(_ name: String) async throws -> String {
-        let admin = ConnectionPool(conninfo: TestDatabase.url, size: 1)
-        do {
-            try await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            try await admin.query("CREATE DATABASE \(name)")
-        } catch {
-            await admin.shutdown()
-            throw error
-        }
-        await admin.shutdown()
-        var components = try #require(URLComponents(string: TestDatabase.url), "DATABASE_URL must be a URI for this test")
-        components.path = "/" + name
-        let url = try #require(components.string)
-        let pool = ConnectionPool(conninfo: url, size: 1)
-        do {
-            try await TestDatabase.migrator().migrate(pool)
-        } catch {
-            await pool.shutdown()
-            throw error
-        }
-        await pool.shutdown()
-        return url
     }
 
     /// Runs a command in the repository; answers its exit status and standard error.

@@ -18,33 +18,7 @@ struct SchemathesisTests {
 
     /// `DATABASE_URL` with its database name replaced: a fresh, migrated database.
     static func freshDatabase() async throws -> String {
-        try await TestDatabase.ready()
-        var url = TestDatabase.url
-        var query = ""
-        if let mark = url.firstIndex(of: "?") {
-            query = String(url[mark...])
-            url = String(url[..<mark])
-        }
-        let slash = try #require(url.lastIndex(of: "/"), "DATABASE_URL must be a URI: \(url)")
-        let fuzzURL = url[...slash] + databaseName + query
-        let admin = ConnectionPool(conninfo: TestDatabase.url, size: 1)
-        do {
-            try await admin.query("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)")
-            try await admin.query("CREATE DATABASE \(databaseName)")
-        } catch {
-            await admin.shutdown()
-            throw error
-        }
-        await admin.shutdown()
-        let pool = ConnectionPool(conninfo: fuzzURL, size: 1)
-        do {
-            try await TestDatabase.migrator().migrate(pool)
-        } catch {
-            await pool.shutdown()
-            throw error
-        }
-        await pool.shutdown()
-        return fuzzURL
+        try await TestDatabase.fresh(databaseName)
     }
 
     /// Real resources of every kind, so that operations with an id in their path reach their

@@ -35,6 +35,39 @@ enum TestDatabase {
 
     static func ready() async throws { try await migrated.value }
 
+    /// A database of its own beside the test database, dropped and created afresh and migrated,
+    /// for suites whose work would disturb the others (a settlement run settles every line in
+    /// its database; a fuzzer writes at random). Answers its URL.
+    static func fresh(_ name: String) async throws -> String {
+        try await ready()
+        var base = url
+        var query = ""
+        if let mark = base.firstIndex(of: "?") {
+            query = String(base[mark...])
+            base = String(base[..<mark])
+        }
+        let slash = try #require(base.lastIndex(of: "/"), "DATABASE_URL must be a URI: \(base)")
+        let freshURL = base[...slash] + name + query
+        let admin = ConnectionPool(conninfo: url, size: 1)
+        do {
+            try await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            try await admin.query("CREATE DATABASE \(name)")
+        } catch {
+            await admin.shutdown()
+            throw error
+        }
+        await admin.shutdown()
+        let pool = ConnectionPool(conninfo: freshURL, size: 1)
+        do {
+            try await migrator().migrate(pool)
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+        return freshURL
+    }
+
     /// The `MARKETPLACE_SECRET_KEY` of every test server: `scripts/test` exports one; a fixed
     /// fallback keeps a bare `swift test` working.
     static let secretKey: SecretKeyring.Key = {
