@@ -13,7 +13,7 @@ struct OrderRoutes: Sendable {
         routes.get("/v1/availability") { request, context in
             try context.require(.channel, .operator)
             let query = try AvailabilityQuery(request)
-            let offers = try await CandidateStore.stockOffers(services.pool, skus: query.skus, currency: query.currency)
+            let offers = try await CandidateStore.stockOffers(services.pool, skus: query.page, currency: query.currency)
             return .json(Availability.render(query: query, offers: offers, now: Date()))
         }
 
@@ -195,6 +195,11 @@ struct AvailabilityQuery {
     let latitude: Double?
     let longitude: Double?
     let currency: String?
+    /// The skus of this page, in the order asked (`limit` and `after` page over the skus, as
+    /// every `{data: [...]}` list pages).
+    let page: [String]
+    /// Where the next page starts, or nil at the end.
+    let nextCursor: String?
 
     init(_ request: Request) throws {
         var errors: [FieldError] = []
@@ -219,7 +224,20 @@ struct AvailabilityQuery {
         if let currency, !Currency.isValid(currency) {
             errors.append(FieldError("currency", "must be an ISO 4217 code of three capital letters"))
         }
+        var start = 0
+        var limit = PageRequest.defaultLimit
+        do {
+            let paging = try request.pageRequest()
+            limit = paging.limit
+            start = Int(try paging.afterSequence())
+            if start > skus.count { errors.append(FieldError("after", "is not a cursor this list returned")) }
+        } catch let error as DomainError {
+            errors.append(contentsOf: error.errors)
+        }
         guard errors.isEmpty else { throw DomainError.validation(errors) }
+        let end = min(start + limit, skus.count)
+        page = Array(skus[start..<end])
+        nextCursor = end < skus.count ? PageCursor.encode([String(end)]) : nil
     }
 }
 
@@ -239,7 +257,7 @@ enum Availability {
             }
             bySku[offer.sku, default: []].append((offer, estimate))
         }
-        let data: [JSONValue] = query.skus.map { sku in
+        let data: [JSONValue] = query.page.map { sku in
             let sorted = (bySku[sku] ?? []).sorted { a, b in
                 if a.1.deliversBy != b.1.deliversBy { return a.1.deliversBy < b.1.deliversBy }
                 if a.0.unitPrice != b.0.unitPrice { return a.0.unitPrice < b.0.unitPrice }
@@ -259,6 +277,6 @@ enum Availability {
                     }),
             ]
         }
-        return ["data": .array(data)]
+        return ["data": .array(data), "next_cursor": .from(query.nextCursor)]
     }
 }

@@ -262,6 +262,23 @@ private typealias K = OrderKit
         }
     }
 
+    @Test func availabilityPagesOverTheSkusAsked() async throws {
+        try await TestServer.run { server in
+            let shop = try await Shop.open(server)
+            let skus = try await shop.skus(3)
+            _ = try await shop.seller(items: skus.map { StockedItem(sku: $0, onHand: 2, price: 100) })
+            let query = skus.map { "sku=\($0)" }.joined(separator: "&")
+            let first = try await shop.storefront.get("/v1/availability?\(query)&limit=2")
+            #expect(first.data.compactMap { $0["sku"]?.stringValue } == Array(skus.prefix(2)), "\(first)")
+            let cursor = try #require(first["next_cursor"]?.stringValue)
+            let second = try await shop.storefront.get("/v1/availability?\(query)&limit=2&after=\(cursor)")
+            #expect(second.data.compactMap { $0["sku"]?.stringValue } == [skus[2]])
+            #expect(second["next_cursor"] == .null)
+            let whole = try await shop.storefront.get("/v1/availability?\(query)")
+            #expect(whole.data.count == 3 && whole["next_cursor"] == .null)
+        }
+    }
+
     /// Every new list and read refuses a parameter it does not define, and a malformed page.
     @Test(arguments: [
         "/v1/api-keys", "/v1/channels", "/v1/vendors", "/v1/products", "/v1/orders", "/v1/returns", "/v1/cases",

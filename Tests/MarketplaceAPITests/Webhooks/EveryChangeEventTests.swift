@@ -1,6 +1,7 @@
 import CommerceCore
 import Foundation
 import Testing
+import Webhooks
 
 @testable import MarketplaceAPI
 
@@ -103,6 +104,57 @@ private typealias R = ReturnKit
                 "/v1/vendors/\(vendor)/webhook-endpoints", ["url": "http://127.0.0.1:9/hook", "events": [.string(type)]])
             #expect(response.status == 201, "\(response)")
             #expect(response["events"]?.arrayValue == [.string(type)])
+        }
+    }
+}
+
+/// The OpenAPI document's `webhooks` describe every event type, and real payloads match them.
+@Suite struct WebhookPayloadContractTests {
+    @Test func everyEventTypeIsDocumentedAndRealPayloadsMatch() async throws {
+        try await TestServer.run { server in
+            let shop = try await Shop.open(server)
+            let x = try await shop.sku()
+            let vendor = try await shop.seller(items: [StockedItem(sku: x, onHand: 5, price: 100)])
+            let order = try await R.shippedOrder(shop, customer: shop.newCustomer(), lines: [K.line(x, 1)])
+            _ = try await shop.actOK("deliver", K.id(K.suborders(order).first))
+            let ret = try await R.create(
+                shop.storefront, R.returnBody(order: K.id(order), lines: [R.returnLine(R.lineId(order, sku: x), 1)]))
+            #expect(try await server.admin.post("/v1/returns/\(K.id(ret))/approve").status == 200)
+            let opened = try await shop.storefront.post(
+                "/v1/cases",
+                ["customer_id": .string(order["customer_id"]?.stringValue ?? ""), "subject": "s", "message": "m", "order_id": .string(K.id(order))])
+            #expect(try await server.admin.post("/v1/cases/\(K.id(opened.json))/messages", ["body": "hi"]).status == 201)
+            #expect(try await shop.storefront.post("/v1/cases/\(K.id(opened.json))/resolve").status == 200)
+            let events = try await server.pool.query(
+                "SELECT type, payload FROM outbox_events WHERE vendor_id = $1 ORDER BY seq", [vendor]
+            ).rows.map { (try $0.string("type"), try $0.string("payload")) }
+            let types = Set(events.map(\.0))
+            #expect(types.isSuperset(of: [
+                "suborder.created", "suborder.accepted", "suborder.shipped", "suborder.delivered", "return.created",
+                "return.updated", "case.created", "case.message_created", "case.resolved",
+            ]), "\(types)")
+
+            let document = try await server.client(token: nil).get("/openapi.json")
+            let script = """
+                import json, sys
+                from jsonschema import Draft202012Validator
+                doc = json.loads(sys.stdin.readline())
+                wanted = json.loads(sys.stdin.readline())
+                out = ["missing " + t for t in wanted if t not in doc.get("webhooks", {})]
+                for line in sys.stdin:
+                    t, payload = json.loads(line)
+                    schema = doc["webhooks"][t]["post"]["requestBody"]["content"]["application/json"]["schema"]
+                    root = dict(doc); root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+                    root["$ref"] = "#/__target"; root["__target"] = schema
+                    errors = list(Draft202012Validator(root).iter_errors(json.loads(payload)))
+                    out += ["%s: %s" % (t, e.message[:200]) for e in errors[:2]]
+                print(json.dumps(out))
+                """
+            var input = String(decoding: document.bytes, as: UTF8.self) + "\n"
+            input += JSONWriter.string(.array(Webhooks.WebhookEventType.allCases.map { .string($0.rawValue) })) + "\n"
+            for (type, payload) in events { input += JSONWriter.string([.string(type), .string(payload)]) + "\n" }
+            let problems = try #require(try Python.run(script, input: input))
+            #expect(problems.isEmpty, "\(problems)")
         }
     }
 }
