@@ -133,7 +133,7 @@ import Testing
             #expect(key.status == 201)
 
             let document = try await server.client(token: nil).get("/openapi.json")
-            let verdicts = try SchemaValidator.validate(document: document.bytes, samples: samples)
+            let verdicts = try await SchemaValidator.validate(document: document.bytes, samples: samples)
             #expect(verdicts.count == samples.count)
             for (sample, verdict) in zip(samples, verdicts) {
                 #expect(verdict == "ok", "\(sample.method.uppercased()) \(sample.path) → \(sample.response.status): \(verdict)")
@@ -146,7 +146,7 @@ import Testing
 /// the dialect of OpenAPI 3.1): the schema of each response is reached by a `$ref` from the
 /// document's root, so every `$ref` inside resolves against the document itself.
 enum SchemaValidator {
-    static func validate(document: [UInt8], samples: [OpenAPIContractTests.Sample]) throws -> [String] {
+    static func validate(document: [UInt8], samples: [OpenAPIContractTests.Sample]) async throws -> [String] {
         let script = """
             import json, sys
             from jsonschema import Draft202012Validator
@@ -184,7 +184,7 @@ enum SchemaValidator {
             ]
             input += JSONWriter.string(record) + "\n"
         }
-        guard let list = try Python.run(script, input: input) else { return [] }
+        guard let list = try await Python.run(script, input: input) else { return [] }
         return list.compactMap(\.stringValue)
     }
 }

@@ -83,7 +83,7 @@ private typealias R = ReturnKit
             #expect(kinds == ["order", "suborder_status", "return", "return_status", "case", "message", "case_status"])
 
             let document = try await server.client(token: nil).get("/openapi.json")
-            let verdicts = try SchemaValidator.validate(document: document.bytes, samples: samples)
+            let verdicts = try await SchemaValidator.validate(document: document.bytes, samples: samples)
             #expect(verdicts.count == samples.count)
             for (sample, verdict) in zip(samples, verdicts) {
                 #expect(verdict == "ok", "\(sample.method.uppercased()) \(sample.path) → \(sample.response.status): \(verdict)")

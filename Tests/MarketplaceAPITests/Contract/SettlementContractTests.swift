@@ -81,7 +81,7 @@ extension SettlementEndToEndTests {
                 let csvContent = document.json["paths"]?["\(runs)/{id}/export.csv"]?["get"]?["responses"]?["200"]?["content"]
                 #expect(csvContent?["text/csv"] != nil)
 
-                let verdicts = try SchemaValidator.validate(document: document.bytes, samples: samples)
+                let verdicts = try await SchemaValidator.validate(document: document.bytes, samples: samples)
                 #expect(verdicts.count == samples.count)
                 for (sample, verdict) in zip(samples, verdicts) {
                     #expect(verdict == "ok", "\(sample.method.uppercased()) \(sample.path) → \(sample.response.status): \(verdict)")

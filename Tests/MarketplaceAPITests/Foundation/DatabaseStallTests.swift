@@ -129,7 +129,7 @@ struct DatabaseStallTests {
                 samples.append(.init(method: method, path: path, response: response))
             }
             let document = try await server.client(token: nil).get("/openapi.json")
-            let verdicts = try SchemaValidator.validate(document: document.bytes, samples: samples)
+            let verdicts = try await SchemaValidator.validate(document: document.bytes, samples: samples)
             for verdict in verdicts { #expect(verdict == "ok") }
 
             StallDatabase.resume(pids)

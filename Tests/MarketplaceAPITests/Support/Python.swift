@@ -5,7 +5,17 @@ import Testing
 /// Runs a Python script that reads lines on stdin and prints one JSON array on stdout. Used
 /// to check our output with implementations that are not ours (standardwebhooks, jsonschema).
 enum Python {
-    static func run(_ script: String, input: String) throws -> [JSONValue]? {
+    /// Async so that the wait happens on a dispatch thread: blocking one of the concurrency
+    /// pool's threads (two on this machine) for seconds would stall every other test's timing.
+    static func run(_ script: String, input: String) async throws -> [JSONValue]? {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(script, input: input) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ script: String, input: String) throws -> [JSONValue]? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]

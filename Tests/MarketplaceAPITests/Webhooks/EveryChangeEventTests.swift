@@ -153,7 +153,7 @@ private typealias R = ReturnKit
             var input = String(decoding: document.bytes, as: UTF8.self) + "\n"
             input += JSONWriter.string(.array(Webhooks.WebhookEventType.allCases.map { .string($0.rawValue) })) + "\n"
             for (type, payload) in events { input += JSONWriter.string([.string(type), .string(payload)]) + "\n" }
-            let problems = try #require(try Python.run(script, input: input))
+            let problems = try #require(try await Python.run(script, input: input))
             #expect(problems.isEmpty, "\(problems)")
         }
     }

@@ -72,9 +72,9 @@ import Testing
                 #expect(abs(request.timestamp - Int64(Date().timeIntervalSince1970)) < 60)
                 #expect(StandardWebhooks.verify(
                     secret: secret, id: request.id, timestamp: request.timestamp, body: request.body, header: request.signature))
-                #expect(try IndependentVerifier.verify(received, secret: secret) == ["ok"])
+                #expect(try await IndependentVerifier.verify(received, secret: secret) == ["ok"])
                 // A wrong secret must not verify with the independent implementation either.
-                #expect(try IndependentVerifier.verify(received, secret: StandardWebhooks.newSecret()).first?.hasPrefix("failed") == true)
+                #expect(try await IndependentVerifier.verify(received, secret: StandardWebhooks.newSecret()).first?.hasPrefix("failed") == true)
 
                 // The delivery is listed with its outcome.
                 var deliveries: [JSONValue] = []
@@ -103,7 +103,7 @@ import Testing
                 let received = await inbox.wait("down", count: 3)
                 #expect(received.count == 3)
                 #expect(Set(received.map(\.id)).count == 1, "every retry carries the same webhook-id")
-                #expect(try IndependentVerifier.verify(received, secret: secret) == ["ok", "ok", "ok"])
+                #expect(try await IndependentVerifier.verify(received, secret: secret) == ["ok", "ok", "ok"])
                 // Spaced by the schedule (1 s), not sent in a burst.
                 if received.count == 3 {
                     #expect(received[1].at.timeIntervalSince(received[0].at) >= 0.9)
@@ -151,8 +151,8 @@ import Testing
                 try #require(received.count == 1)
                 let signatures = received[0].signature.split(separator: " ")
                 #expect(signatures.count == 2)
-                #expect(try IndependentVerifier.verify(received, secret: newSecret) == ["ok"])
-                #expect(try IndependentVerifier.verify(received, secret: oldSecret) == ["ok"])
+                #expect(try await IndependentVerifier.verify(received, secret: newSecret) == ["ok"])
+                #expect(try await IndependentVerifier.verify(received, secret: oldSecret) == ["ok"])
             }
         }
     }

@@ -246,7 +246,7 @@ extension WebhookDeliveryTests {
                 let thirdRotation = try await server.admin.post("\(path)/\(endpointId)/rotate-secret")
                 let third = try #require(thirdRotation["secret"]?.stringValue)
 
-                let dump = try PostgresDump.text(TestDatabase.url)
+                let dump = try await PostgresDump.text(TestDatabase.url)
                 #expect(dump.contains(endpointId), "the dump holds the endpoint")
                 for secret in [first, second, third] {
                     let payload = String(secret.dropFirst(StandardWebhooks.secretPrefix.count))
@@ -258,8 +258,8 @@ extension WebhookDeliveryTests {
                 try await shop.order()
                 let received = await inbox.wait("dump", count: 1)
                 try #require(received.count == 1)
-                #expect(try IndependentVerifier.verify(received, secret: third) == ["ok"])
-                #expect(try IndependentVerifier.verify(received, secret: second) == ["ok"])
+                #expect(try await IndependentVerifier.verify(received, secret: third) == ["ok"])
+                #expect(try await IndependentVerifier.verify(received, secret: second) == ["ok"])
             }
         }
     }
@@ -409,7 +409,13 @@ extension WebhookDeliveryTests {
 
 /// `pg_dump` of the test database, as text.
 enum PostgresDump {
-    static func text(_ url: String) throws -> String {
+    static func text(_ url: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try textBlocking(url) }) }
+        }
+    }
+
+    private static func textBlocking(_ url: String) throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("dump-\(UUID().uuidString).sql")
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()

@@ -82,7 +82,7 @@ enum WebhookReceiver {
 /// Checks signatures with the `standardwebhooks` package from PyPI: an implementation that
 /// is not ours. Returns the verifier's verdict per request ("ok" or the error).
 enum IndependentVerifier {
-    static func verify(_ requests: [Inbox.Received], secret: String) throws -> [String] {
+    static func verify(_ requests: [Inbox.Received], secret: String) async throws -> [String] {
         let script = """
             import base64, json, sys
             from standardwebhooks import Webhook
@@ -104,7 +104,7 @@ enum IndependentVerifier {
             ]
             input += JSONWriter.string(record) + "\n"
         }
-        guard let list = try Python.run(script, input: input) else { return [] }
+        guard let list = try await Python.run(script, input: input) else { return [] }
         return list.compactMap(\.stringValue)
     }
 }
