@@ -45,14 +45,22 @@ enum StallCluster {
     }
 
     /// `pg_ctl restart -m fast`, as the cluster's owner.
-    static func restart() throws {
+    /// `pg_ctl restart` waited for on a dispatch thread: blocking one of the concurrency pool's
+    /// two threads for seconds would stall the tests running beside this one.
+    static func restart() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async { continuation.resume(with: Result { try restartBlocking() }) }
+        }
+    }
+
+    private static func restartBlocking() throws {
         let env = environment
         let pgCtl = env["MK_STALL_PG_CTL"] ?? "/usr/lib/postgresql/15/bin/pg_ctl"
         var arguments = [pgCtl, "-D", dataDirectory!, "-m", "fast", "-w", "-t", "60", "restart"]
         if let log = env["MK_STALL_PGLOG"] { arguments += ["-l", log] }
         let owner = env["MK_STALL_PG_OWNER"] ?? "postgres"
         let status = spawn(getuid() == 0 ? ["/usr/sbin/runuser", "-u", owner, "--"] + arguments : arguments)
-        #expect(status == 0, "pg_ctl restart exited \(status)")
+        guard status == 0 else { throw RestartFailed(status: status) }  // thrown: this runs off the test task
     }
 
     static func postmasterPID() throws -> pid_t {
@@ -96,4 +104,8 @@ enum StallCluster {
         return status
     }
 
+}
+
+struct RestartFailed: Error {
+    let status: Int32
 }

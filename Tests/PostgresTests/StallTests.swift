@@ -167,7 +167,7 @@ struct StallTests {
         let pool = TestDB.makePool(size: 8, url: StallCluster.url!, timeout: .seconds(10))
         defer { Task { await pool.shutdown() } }
         try await warm(pool, 8)
-        try StallCluster.restart()
+        try await StallCluster.restart()
         #expect(try await pool.query("SELECT 1 AS v").first?.int("v") == 1)
         let value = try await pool.transaction { tx in try await tx.query("SELECT 2 AS v").first?.int("v") }
         #expect(value == 2)

@@ -159,7 +159,7 @@ struct DatabaseStallTests {
         try await run(poolSize: 8, budgetMs: 10_000) { server in
             let vendorId = try await Fixtures(server: server).vendor()
             try await StallDatabase.warm(server.pool, 8)
-            try StallDatabase.restart()
+            try await StallDatabase.restart()
             let read = try await server.admin.get("/v1/vendors/\(vendorId)")
             #expect(read.status == 200, "\(read)")
             let write = try await server.admin.post("/v1/vendors", ["name": "after a restart"])
@@ -226,13 +226,21 @@ enum StallDatabase {
         for pid in pids.reversed() { kill(pid, SIGCONT) }
     }
 
-    static func restart() throws {
+    /// `pg_ctl restart` waited for on a dispatch thread: blocking one of the concurrency pool's
+    /// two threads for seconds would stall the tests running beside this one.
+    static func restart() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async { continuation.resume(with: Result { try restartBlocking() }) }
+        }
+    }
+
+    private static func restartBlocking() throws {
         let pgCtl = environment["MK_STALL_PG_CTL"] ?? "/usr/lib/postgresql/15/bin/pg_ctl"
         var arguments = [pgCtl, "-D", dataDirectory!, "-m", "fast", "-w", "-t", "60", "restart"]
         if let log = environment["MK_STALL_PGLOG"] { arguments += ["-l", log] }
         if getuid() == 0 { arguments = ["/usr/sbin/runuser", "-u", environment["MK_STALL_PG_OWNER"] ?? "postgres", "--"] + arguments }
         let status = spawn(arguments)
-        #expect(status == 0, "pg_ctl restart exited \(status)")
+        guard status == 0 else { throw RestartFailed(status: status) }  // thrown: this runs off the test task
     }
 
     /// Children of `parent`, from /proc (spawning pgrep from the test process is avoided: see `spawn`).
@@ -270,4 +278,8 @@ enum StallDatabase {
         }
         return status
     }
+}
+
+struct RestartFailed: Error {
+    let status: Int32
 }
