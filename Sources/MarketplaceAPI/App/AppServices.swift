@@ -7,7 +7,7 @@ struct AppServices: Sendable {
     let config: AppConfiguration
     let pool: ConnectionPool
     let migrator: Migrator
-    let metrics: RequestMetrics
+    let metrics: AppMetrics
     let logger: Logger
     /// Seals secrets at rest (`MARKETPLACE_SECRET_KEY`).
     let keyring: SecretKeyring
@@ -20,7 +20,7 @@ struct AppServices: Sendable {
         self.config = config
         self.pool = pool
         self.migrator = migrator
-        self.metrics = RequestMetrics()
+        self.metrics = AppMetrics()
         self.logger = logger
     }
 }

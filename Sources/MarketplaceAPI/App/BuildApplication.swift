@@ -29,7 +29,13 @@ func buildApplication(
 func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>, table: RouteTable) {
     let table = RouteTable()
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    // Outermost first. The span covers everything; the request id is in place before anything
+    // logs and is echoed on problem answers too; the log line and the metrics see the final
+    // status, because ProblemMiddleware has turned every error into a response by then.
+    router.add(middleware: TracingMiddleware())
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table, logger: services.logger))
     router.add(middleware: DatabaseDeadlineMiddleware(timeout: services.config.dbTimeout))
 

@@ -16,14 +16,20 @@ struct Principal: Sendable {
     /// Derived from the raw token and never stored: only a caller holding the same token can
     /// read back a replayed response that carried a secret.
     let replaySecret: [UInt8]
+    /// The API key's id; nil for the admin token, which has no row.
+    let keyId: String?
 
-    init(role: Role, vendorId: String?, channel: String?, token: String, scope: String) {
+    init(role: Role, vendorId: String?, channel: String?, token: String, scope: String, keyId: String? = nil) {
+        self.keyId = keyId
         self.role = role
         self.vendorId = vendorId
         self.channel = channel
         self.scope = scope
         self.replaySecret = Crypto.hmacSHA256(key: Array(token.utf8), message: Array("marketplace/idempotency-replay".utf8))
     }
+
+    /// How the request log names the caller: the key's id, or `admin`. Never the token.
+    var logName: String { keyId ?? "admin" }
 }
 
 /// Resolves `Authorization: Bearer …` on every request to a protected route. Tokens are looked
@@ -49,7 +55,7 @@ struct AuthMiddleware: RouterMiddleware {
         let result: QueryResult
         do {
             result = try await pool.query(
-                "SELECT role, vendor_id, channel, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE token_hash = $1",
+                "SELECT id, role, vendor_id, channel, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE token_hash = $1",
                 [scope])
         } catch is DatabaseOutcomeUnknown {
             // A lost answer to this read leaves nothing written, whatever the request's method.
@@ -61,7 +67,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard try !row.bool("revoked") else { throw Problem.unauthorized(.revoked) }
         context.principal = Principal(
             role: role, vendorId: try row.optionalString("vendor_id"), channel: try row.optionalString("channel"),
-            token: token, scope: scope)
+            token: token, scope: scope, keyId: try row.string("id"))
         return try await next(request, context)
     }
 }

@@ -21,6 +21,7 @@ struct Problem: Error {
             ("detail", .string(detail)),
         ])
         object["errors"] = .array(errors.map { ["field": .string($0.field), "message": .string($0.message)] })
+        if let requestId = RequestIdentifier.current { object["request_id"] = .string(requestId) }
         return .object(object)
     }
 

@@ -89,6 +89,7 @@ struct TestServer: Sendable {
 
     static func run(
         configure: (inout AppConfiguration) -> Void = { _ in },
+        logger givenLogger: Logger? = nil,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await TestDatabase.ready()
@@ -107,6 +108,7 @@ struct TestServer: Sendable {
         configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
+        if let givenLogger { logger = givenLogger }
         let pool = ConnectionPool(conninfo: config.databaseURL, size: config.poolSize, timeout: config.dbTimeout, logger: logger)
         let services = try AppServices(config: config, pool: pool, migrator: try TestDatabase.migrator(), logger: logger)
         let app = buildApplication(services, backgroundServices: BackgroundJobs.make(services))
