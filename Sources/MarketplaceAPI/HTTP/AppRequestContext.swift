@@ -8,8 +8,7 @@ struct AppRequestContext: RequestContext {
     var principal: Principal? {
         didSet { caller.set(principal?.logName) }
     }
-    /// Use this, not Hummingbird's `id`: that one reads `hb.request.id`, which
-    /// `RequestIdMiddleware` takes out of the logger.
+    /// The request id (`X-Request-Id`); Hummingbird's `id` reads the same value from the logger.
     var requestId = ""
     /// Shared by every copy of this context, so the request log, outside `AuthMiddleware`, learns
     /// who called.

@@ -29,8 +29,8 @@ enum RequestIdentifier {
 }
 
 /// Takes or makes the request id, puts it in the logger and on the response, errors included.
-/// It replaces Hummingbird's `hb.request.id`, so each log line carries one id, the one the
-/// caller sees.
+/// Hummingbird's own `hb.request.id` is set to the same value: its `context.id` reads that key
+/// (and would trap without it), and no log line should carry an id the caller never saw.
 struct RequestIdMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -38,7 +38,7 @@ struct RequestIdMiddleware: RouterMiddleware {
         let id = RequestIdentifier.accepted(request.headers[RequestIdentifier.header]) ?? RequestIdentifier.generate()
         var context = context
         context.requestId = id
-        context.logger[metadataKey: "hb.request.id"] = nil
+        context.logger[metadataKey: "hb.request.id"] = .string(id)
         context.logger[metadataKey: "request_id"] = .string(id)
         var response = try await RequestIdentifier.$current.withValue(id) { try await next(request, context) }
         response.headers[RequestIdentifier.header] = id
