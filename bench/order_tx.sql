@@ -43,14 +43,16 @@ INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_u
     ('oln_' || md5(:r::text || 'l2'), 'ord_' || md5(:r::text || 'o'), 2, 'SKU-' || lpad(:b::text, 4, '0'), 1, NULL, NULL);
 
 INSERT INTO suborders (id, order_id, vendor_id, location, status, currency, subtotal, accept_by, ship_by,
-                       promised_delivery, routing_reason, candidates_considered)
+                       promised_delivery, routing_reason, vendor_routing_reason, candidates_considered)
 VALUES
     ('sub_' || md5(:r::text || 's0'), 'ord_' || md5(:r::text || 'o'), 'ven_bench_a', 'a-berlin', 'pending_acceptance',
      'EUR', 2998, now() + interval '1 day', now() + interval '2 days', now() + interval '25 hours',
-     'Every unit is covered with 2 shipments, the fewest possible; the last delivery is the earliest available.', 4),
+     'Every unit is covered with 2 shipments, the fewest possible; the last delivery is the earliest available.',
+     'This shipment: 1 × SKU from a-berlin, delivery by tomorrow; 4 candidate locations were considered.', 4),
     ('sub_' || md5(:r::text || 's1'), 'ord_' || md5(:r::text || 'o'), 'ven_bench_b', 'b-hamburg', 'pending_acceptance',
      'EUR', 1499, now() + interval '1 day', now() + interval '2 days', now() + interval '25 hours',
-     'Every unit is covered with 2 shipments, the fewest possible; the last delivery is the earliest available.', 4);
+     'Every unit is covered with 2 shipments, the fewest possible; the last delivery is the earliest available.',
+     'This shipment: 1 × SKU from b-hamburg, delivery by tomorrow; 4 candidate locations were considered.', 4);
 
 INSERT INTO suborder_lines (id, suborder_id, order_line_id, vendor_id, sku, quantity, unit_price, position) VALUES
     ('sbl_' || md5(:r::text || 'sl0'), 'sub_' || md5(:r::text || 's0'), 'oln_' || md5(:r::text || 'l0'),
