@@ -40,10 +40,8 @@ struct Fields {
     var unknownMembers: [FieldError] {
         guard let object else { return [] }
         let unknown = object.keys.filter { !known.contains($0) }
-        var errors = unknown.prefix(Self.maxUnknownReported).map {
-            FieldError(name(NulCharacters.contains($0) ? $0.replacingOccurrences(of: "\u{0}", with: "\\u0000") : $0),
-                       "is not a field of this request")
-        }
+        // A member name holding U+0000 never gets here: the body was refused when it was read.
+        var errors = unknown.prefix(Self.maxUnknownReported).map { FieldError(name($0), "is not a field of this request") }
         if unknown.count > Self.maxUnknownReported {
             errors.append(
                 FieldError(

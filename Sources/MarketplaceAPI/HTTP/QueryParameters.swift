@@ -3,29 +3,21 @@ import Foundation
 import Hummingbird
 
 /// Reads a route's query parameters, collecting every problem into one 422 like `Fields`.
-/// A route names the parameters it defines; any other one is refused, so a typo in a filter
-/// (`?statsu=open`) fails loudly instead of silently listing everything.
+/// Which parameters a route takes is checked before its handler runs (`Routes.on`, against the
+/// OpenAPI document, NUL included); this reads and validates their values.
 struct QueryParameters {
     private(set) var errors: [FieldError] = []
     private let values: [String: [String]]
+    private let request: Request
 
-    /// `defined` are the route's own parameters; lists add `limit` and `after` through `page`.
-    init(_ request: Request, defined: Set<String>) {
+    init(_ request: Request) {
         var values: [String: [String]] = [:]
         for (name, value) in request.uri.queryParameters {
             values[String(name), default: []].append(String(value))
         }
         self.values = values
-        for name in values.keys.sorted() where !defined.contains(name) {
-            errors.append(FieldError(name, "is not a parameter of this route"))
-        }
-        for (name, list) in values where defined.contains(name) && list.contains(where: { $0.utf8.contains(0) }) {
-            errors.append(FieldError(name, "must not contain the NUL character (U+0000)"))
-        }
+        self.request = request
     }
-
-    /// Parameters of every list.
-    static let paging: Set<String> = ["limit", "after"]
 
     private mutating func single(_ name: String) -> String? {
         guard let list = values[name] else { return nil }
@@ -33,7 +25,6 @@ struct QueryParameters {
             errors.append(FieldError(name, "must be given at most once"))
             return nil
         }
-        guard !list[0].utf8.contains(0) else { return nil }  // reported in init
         return list[0]
     }
 
@@ -90,25 +81,16 @@ struct QueryParameters {
         return value
     }
 
-    /// `limit` (1–500, default 50) and `after`.
+    /// `limit` (1–500, default 50) and `after`, read as every list reads them.
     mutating func page() -> PageRequest {
-        var limit = PageRequest.defaultLimit
-        if let text = single("limit") {
-            if let value = Int(text), value >= 1, value <= PageRequest.maxLimit {
-                limit = value
-            } else {
-                errors.append(FieldError("limit", "must be an integer from 1 to \(PageRequest.maxLimit)"))
-            }
+        do {
+            return try request.pageRequest()
+        } catch let error as DomainError {
+            errors.append(contentsOf: error.errors)
+        } catch {
+            errors.append(FieldError("after", "is not a cursor this list returned"))
         }
-        var after: [String]?
-        if let text = single("after"), !text.isEmpty {
-            if let key = PageCursor.decode(text) {
-                after = key
-            } else {
-                errors.append(FieldError("after", "is not a cursor this list returned"))
-            }
-        }
-        return PageRequest(limit: limit, after: after)
+        return PageRequest()
     }
 
     func check() throws {

@@ -24,7 +24,7 @@ struct CaseRoutes: Sendable {
 
         routes.get("/v1/cases") { request, context in
             try context.require(.channel, .operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["status", "order_id"]))
+            var q = QueryParameters(request)
             let status = q.oneOf("status", CaseStatus.self)
             let orderId = q.string("order_id")
             let page = q.page()

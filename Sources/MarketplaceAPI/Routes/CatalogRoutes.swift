@@ -24,7 +24,7 @@ struct CatalogRoutes: Sendable {
 
         routes.get("/v1/channels") { request, context in
             let principal = try context.require(.operator, .channel)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["type"]))
+            var q = QueryParameters(request)
             let type = q.oneOf("type", ChannelType.self)
             let page = q.page()
             try q.check()
@@ -33,10 +33,9 @@ struct CatalogRoutes: Sendable {
             return .json(try await CatalogStore.channels(services.pool, type: type, only: only, page: page).json)
         }
 
-        routes.get("/v1/channels/{code}") { request, context in
+        routes.get("/v1/channels/{code}") { _, context in
             let principal = try context.require(.operator, .channel)
             let code = try context.path("code")
-            try QueryParameters(request, defined: []).check()
             guard principal.role == .operator || principal.channel == code,
                 let channel = try await CatalogStore.channel(services.pool, code: code)
             else { throw DomainError.notFound("Channel \(code)") }
@@ -45,7 +44,7 @@ struct CatalogRoutes: Sendable {
 
         routes.get("/v1/vendors") { request, context in
             try context.require(.operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging)
+            var q = QueryParameters(request)
             let page = q.page()
             try q.check()
             return .json(try await CatalogStore.vendors(services.pool, page: page).json)
@@ -78,17 +77,16 @@ struct CatalogRoutes: Sendable {
 
         routes.get("/v1/products") { request, context in
             try context.require(.operator, .finance, .vendor, .channel)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["category"]))
+            var q = QueryParameters(request)
             let category = q.string("category")
             let page = q.page()
             try q.check()
             return .json(try await CatalogStore.products(services.pool, category: category, page: page).json)
         }
 
-        routes.get("/v1/products/{sku}") { request, context in
+        routes.get("/v1/products/{sku}") { _, context in
             try context.require(.operator, .finance, .vendor, .channel)
             let sku = try context.path("sku")
-            try QueryParameters(request, defined: []).check()
             guard let product = try await CatalogStore.product(services.pool, sku: sku) else {
                 throw DomainError.notFound("Product \(sku)")
             }
@@ -98,7 +96,7 @@ struct CatalogRoutes: Sendable {
         routes.get("/v1/vendors/{vendor_id}/locations") { request, context in
             let vendorId = try context.path("vendor_id")
             try context.requireVendor(vendorId, or: .operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["pickup"]))
+            var q = QueryParameters(request)
             let pickup = q.bool("pickup")
             let page = q.page()
             try q.check()
@@ -107,11 +105,10 @@ struct CatalogRoutes: Sendable {
                 try await CatalogStore.locations(services.pool, vendorId: vendorId, pickup: pickup, page: page).json)
         }
 
-        routes.get("/v1/vendors/{vendor_id}/locations/{code}") { request, context in
+        routes.get("/v1/vendors/{vendor_id}/locations/{code}") { _, context in
             let vendorId = try context.path("vendor_id")
             try context.requireVendor(vendorId, or: .operator)
             let code = try context.path("code")
-            try QueryParameters(request, defined: []).check()
             guard let location = try await CatalogStore.location(services.pool, vendorId: vendorId, code: code) else {
                 throw DomainError.notFound("Location \(code) of vendor \(vendorId)")
             }
@@ -121,7 +118,7 @@ struct CatalogRoutes: Sendable {
         routes.get("/v1/vendors/{vendor_id}/offers") { request, context in
             let vendorId = try context.path("vendor_id")
             try context.requireVendor(vendorId, or: .operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["active", "currency"]))
+            var q = QueryParameters(request)
             let active = q.bool("active")
             let currency = q.currency("currency")
             let page = q.page()
@@ -133,11 +130,10 @@ struct CatalogRoutes: Sendable {
                 ).json)
         }
 
-        routes.get("/v1/vendors/{vendor_id}/offers/{sku}") { request, context in
+        routes.get("/v1/vendors/{vendor_id}/offers/{sku}") { _, context in
             let vendorId = try context.path("vendor_id")
             try context.requireVendor(vendorId, or: .operator)
             let sku = try context.path("sku")
-            try QueryParameters(request, defined: []).check()
             guard let offer = try await CatalogStore.offer(services.pool, vendorId: vendorId, sku: sku) else {
                 throw DomainError.notFound("Offer of vendor \(vendorId) for \(sku)")
             }

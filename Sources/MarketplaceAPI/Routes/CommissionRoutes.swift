@@ -11,7 +11,7 @@ struct CommissionRoutes: Sendable {
     func register(_ routes: Routes) {
         routes.get("/v1/commission-rules") { request, context in
             try context.require(.finance, .operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["vendor_id", "category"]))
+            var q = QueryParameters(request)
             let vendorId = q.string("vendor_id")
             let category = q.string("category")
             let page = q.page()

@@ -46,7 +46,7 @@ struct KeyRoutes: Sendable {
 
         routes.get("/v1/api-keys") { request, context in
             try context.require(.operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["role"]))
+            var q = QueryParameters(request)
             let role = q.oneOf("role", Role.self)
             let page = q.page()
             try q.check()

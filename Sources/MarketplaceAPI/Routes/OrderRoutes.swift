@@ -32,9 +32,7 @@ struct OrderRoutes: Sendable {
 
         routes.get("/v1/orders") { request, context in
             try context.require(.channel, .operator)
-            var q = QueryParameters(
-                request,
-                defined: QueryParameters.paging.union(["channel", "status", "customer_id", "created_after", "created_before"]))
+            var q = QueryParameters(request)
             let filter = OrderFilter(
                 channel: q.string("channel"), status: q.oneOf("status", OrderStore.filterableStatuses),
                 customerId: q.string("customer_id"), createdAfter: q.timestamp("created_after"),

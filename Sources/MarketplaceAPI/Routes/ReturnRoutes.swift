@@ -22,7 +22,7 @@ struct ReturnRoutes: Sendable {
 
         routes.get("/v1/returns") { request, context in
             try context.require(.channel, .operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["status", "order_id"]))
+            var q = QueryParameters(request)
             let status = q.oneOf("status", ReturnStatus.self)
             let orderId = q.string("order_id")
             let page = q.page()

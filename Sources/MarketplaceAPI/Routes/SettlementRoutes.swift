@@ -30,7 +30,7 @@ struct SettlementRoutes: Sendable {
 
         routes.get("/v1/settlement-runs") { request, context in
             try context.require(.finance, .operator)
-            var q = QueryParameters(request, defined: QueryParameters.paging.union(["status"]))
+            var q = QueryParameters(request)
             let status = q.oneOf("status", SettlementRunStatus.self)
             let page = q.page()
             try q.check()

@@ -217,6 +217,11 @@ public enum SuborderLifecycle {
 public enum SLASweep {
     public static let batchSize = 200
 
+    static func databaseIsFailing(_ error: any Error) -> Bool {
+        if error is DatabaseUnavailable || error is DatabaseOutcomeUnknown { return true }
+        return (error as? PostgresError)?.isConnectionFailure == true
+    }
+
     /// What one sweep did.
     public struct Outcome: Sendable, Equatable {
         /// Suborders this sweep expired (and rerouted).
@@ -256,8 +261,9 @@ public enum SLASweep {
                         outcome.expired += 1
                         progressed += 1
                     }
-                } catch let error as PostgresError where error.isConnectionFailure {
-                    // The database itself is failing: every other suborder would fail the same way.
+                } catch let error where Self.databaseIsFailing(error) {
+                    // The database itself is failing: every other suborder would fail the same way,
+                    // each only after its own deadline.
                     throw error
                 } catch {
                     outcome.failed.append(id)
