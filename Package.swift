@@ -52,6 +52,7 @@ let package = Package(
         .target(name: "VendorRouting", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         .target(name: "Settlement", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         .target(name: "CustomerService", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "Buying", dependencies: ["CommerceCore", "Postgres", "VendorRouting"], swiftSettings: swiftSettings),
         .target(
             name: "Webhooks",
             dependencies: [
@@ -68,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "MarketplaceAPI",
             dependencies: [
-                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "Webhooks", "CustomerService",
+                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "Webhooks", "CustomerService", "Buying",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +99,7 @@ let package = Package(
         .testTarget(name: "CommerceCoreTests", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SettlementTests", dependencies: ["Settlement"], swiftSettings: swiftSettings),
         .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService"], swiftSettings: swiftSettings),
+        .testTarget(name: "BuyingTests", dependencies: ["Buying", "VendorRouting", "CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VendorRoutingTests",
             dependencies: ["VendorRouting"],

@@ -6,7 +6,7 @@ import Postgres
 public struct TimelineEntry: Sendable {
     public enum Kind: String, Sendable {
         case order, suborderStatus = "suborder_status", `return`, returnStatus = "return_status", `case`, message,
-            caseStatus = "case_status"
+            caseStatus = "case_status", orderStatus = "order_status"
     }
 
     public let kind: Kind
@@ -33,8 +33,9 @@ public enum TimelineStore {
     /// Entries oldest first. Orders come from `orders`, suborder status changes from
     /// `suborder_events`, returns from `returns` and their later statuses from `return_events`,
     /// cases from `cases`, their messages from `case_messages` and their later statuses from
-    /// `case_events`. Within one instant entries sort by kind (`rank`: the order in which the
-    /// kinds are listed here, so a case comes before its opening message), then by each kind's
+    /// `case_events`, and the approval decisions of held orders from `order_status_events`.
+    /// Within one instant entries sort by kind (`rank`: the order in which the kinds are
+    /// listed here, so a case comes before its opening message), then by each kind's
     /// own sequence (`tie`), so the (at, rank, tie) cursor is total and stable.
     public static func entries(_ db: any Queryable, customerId: String, page: PageRequest) async throws -> Page<TimelineEntry> {
         var afterAt: Date?
@@ -77,6 +78,9 @@ public enum TimelineStore {
                 UNION ALL
                 SELECT 'case_status', e.case_id, e.at, c.channel, 6, e.id, e.status, e.case_id
                 FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.customer_id = $1
+                UNION ALL
+                SELECT 'order_status', e.order_id, e.at, o.channel, 7, e.id, e.status, e.order_id
+                FROM order_status_events e JOIN orders o ON o.id = e.order_id WHERE o.customer_id = $1
             ) t
             WHERE $2::timestamptz IS NULL OR (t.at, t.rank, t.tie) > ($2::timestamptz, $3::int, $4::bigint)
             ORDER BY t.at, t.rank, t.tie

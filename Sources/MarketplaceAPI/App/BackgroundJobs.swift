@@ -1,3 +1,4 @@
+import Buying
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -39,6 +40,13 @@ enum BackgroundJobs {
                 if outcome.expired > 0 {
                     logger.info("sla sweep expired suborders", metadata: ["expired": "\(outcome.expired)"])
                 }
+            },
+            PeriodicJob(name: "cart-cleanup", every: .seconds(3600), logger: services.logger) {
+                // Bounded batches with SKIP LOCKED: several processes may run it at once.
+                let deleted = try await CartCleanup.run(
+                    services.pool, ttlDays: services.config.cartTTLDays,
+                    shouldContinue: { !Task.isCancelled && !Task.isShuttingDownGracefully })
+                if deleted > 0 { services.logger.info("cart clean-up deleted open carts", metadata: ["deleted": "\(deleted)"]) }
             },
         ]
     }

@@ -55,5 +55,7 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
     WebhookRoutes(services: services).register(routes)
     ReturnRoutes(services: services).register(routes)
     CaseRoutes(services: services).register(routes)
+    CartRoutes(services: services).register(routes)
+    OrganizationRoutes(services: services).register(routes)
     return (router, table)
 }

@@ -35,6 +35,8 @@ struct AppConfiguration: Sendable {
     /// Background jobs (sweep, delivery) run inside `serve`; tests switch them off and drive
     /// them through the API instead.
     var runBackgroundJobs = true
+    /// `CART_TTL_DAYS`: open carts untouched this long are deleted by the background clean-up.
+    var cartTTLDays = 30
     /// The webhook dispatcher, separately, so tests can run it without the SLA sweep.
     var runWebhookDispatcher = true
 
@@ -62,6 +64,7 @@ struct AppConfiguration: Sendable {
         if let seconds = try int("SLA_SWEEP_SECONDS", min: 1) { config.slaSweepSeconds = seconds }
         if let bps = try int("DEFAULT_COMMISSION_BPS", min: 0, max: 10000) { config.defaultCommissionBps = bps }
         if let seconds = try int("CASE_FIRST_RESPONSE_SECONDS", min: 1) { config.caseFirstResponseSeconds = seconds }
+        if let days = try int("CART_TTL_DAYS", min: 1, max: 36_500) { config.cartTTLDays = days }
         if let schedule = env["WEBHOOK_RETRY_SCHEDULE"] {
             let parts = schedule.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }

@@ -1,3 +1,4 @@
+import Buying
 import CommerceCore
 import CustomerService
 import Foundation
@@ -25,7 +26,7 @@ struct OrderRoutes: Sendable {
                 if principal.role == .operator, !(try await CatalogStore.channelExists(tx, code: orderRequest.channel)) {
                     throw DomainError.validation(field: "channel", "no channel '\(orderRequest.channel)'")
                 }
-                let order = try await OrderPlacement.place(tx, orderRequest)
+                let order = try await BuyerPlacement.place(tx, orderRequest)
                 return CommandResult(.created, order.json)
             }
         }
@@ -61,7 +62,7 @@ struct OrderRoutes: Sendable {
             }
             let cancelReason = reason
             return try await services.commands.run(request, context, body: body) { tx in
-                CommandResult(.ok, try await SuborderLifecycle.cancelOrder(tx, orderId: id, reason: cancelReason).json)
+                CommandResult(.ok, try await OrderApproval.cancel(tx, orderId: id, reason: cancelReason).json)
             }
         }
 
@@ -99,7 +100,7 @@ struct OrderRoutes: Sendable {
                     return entry.json(data: cases[entry.id] ?? ["id": .string(entry.id)])
                 case .message:
                     return entry.json(data: messages[entry.id] ?? ["id": .string(entry.id)])
-                case .suborderStatus, .returnStatus, .caseStatus:
+                case .suborderStatus, .returnStatus, .caseStatus, .orderStatus:
                     var object = JSONObject([("status", .from(entry.status))])
                     switch entry.kind {
                     case .suborderStatus:
@@ -107,6 +108,8 @@ struct OrderRoutes: Sendable {
                         object["order_id"] = .from(entry.parentId)
                     case .returnStatus:
                         object["return_id"] = .string(entry.id)
+                    case .orderStatus:
+                        object["order_id"] = .string(entry.id)
                     default:
                         object["case_id"] = .string(entry.id)
                     }

@@ -13,6 +13,9 @@ public enum SuborderStatus: String, Sendable, CaseIterable {
 
 public enum OrderStatus: String, Sendable {
     case open, completed, cancelled
+    /// A member's order over its `order_limit`: no suborders, nothing reserved (v1.2).
+    case pendingApproval = "pending_approval"
+    case declined
 }
 
 public struct SuborderLine: Sendable, JSONRepresentable {
@@ -222,6 +225,10 @@ public struct Order: Sendable, JSONRepresentable {
     public var lines: [OrderLine]
     public var suborders: [Suborder]
     public let createdAt: Date
+    /// The cart the order was checked out from (v1.2).
+    public var cartId: String?
+    /// The organization of the member who placed it (v1.2).
+    public var organizationId: String?
 
     public init(
         id: String, channel: String, customerId: String, customerEmail: String?, status: OrderStatus, currency: String,
@@ -252,7 +259,8 @@ public struct Order: Sendable, JSONRepresentable {
             "customer_email": .from(customerEmail), "status": .string(status.rawValue), "currency": .string(currency),
             "total": .int(total), "lines": .from(lines), "suborders": .from(suborders),
             "fulfillment": fulfillment.json, "deliver_by": deliverBy.map { .string(RFC3339.format($0)) } ?? .null,
-            "created_at": .string(RFC3339.format(createdAt)),
+            "created_at": .string(RFC3339.format(createdAt)), "cart_id": .from(cartId),
+            "organization_id": .from(organizationId),
         ]
     }
 }

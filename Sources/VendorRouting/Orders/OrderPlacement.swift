@@ -24,6 +24,10 @@ public struct OrderRequest: Sendable {
     public let fulfillment: Fulfillment
     public let deliverBy: Date?
     public let lines: [RequestedLine]
+    /// Negotiated prices of the buyer's organization (v1.2), applied to the candidates.
+    public var priceBook = PriceBook()
+    /// The buyer's `order_limit` (v1.2): above it the order waits for approval (`HeldOrders`).
+    public var approvalLimit: ApprovalLimit?
 
     public init(
         channel: String, customerId: String, customerEmail: String?, currency: String, fulfillment: Fulfillment,
@@ -59,7 +63,7 @@ public enum OrderPlacement {
         let skus = Array(Set(request.lines.map(\.sku)))
         for _ in 0..<maxAttempts {
             let offers = try await CandidateStore.stockOffers(tx, skus: skus, currency: request.currency, onlyLocation: onlyLocation)
-            let candidates = CandidateBuilder.candidates(offers, fulfillment: request.fulfillment, now: now)
+            let candidates = request.priceBook.apply(to: CandidateBuilder.candidates(offers, fulfillment: request.fulfillment, now: now))
             let plan: RoutingPlan
             switch Routing.planner.plan(PlanningRequest(lines: planningLines, candidates: candidates, deliverBy: request.deliverBy)) {
             case .infeasible(let indexes):
@@ -82,6 +86,9 @@ public enum OrderPlacement {
                     })
             case .planned(let planned):
                 plan = planned
+            }
+            if let held = try await HeldOrders.holdIfOverLimit(tx, request, plan: plan, orderId: orderId, lines: orderLines, now: now) {
+                return held
             }
             let suborders = Routing.suborders(
                 from: plan, orderId: orderId, currency: request.currency, orderLineIds: orderLines.map(\.id),

@@ -55,7 +55,7 @@ public enum OrderStore {
 
     static let orderSelect = """
         SELECT o.id, o.channel, o.customer_id, o.customer_email, o.status, o.currency, o.fulfillment, o.deliver_by,
-               o.created_at, o.seq,
+               o.created_at, o.seq, o.cart_id, o.organization_id,
                (SELECT json_agg(json_build_object('id', l.id, 'position', l.position, 'sku', l.sku,
                                                   'quantity', l.quantity, 'cancelled_quantity', l.cancelled_quantity,
                                                   'vendor_id', l.vendor_id, 'max_unit_price', l.max_unit_price)
@@ -77,11 +77,14 @@ public enum OrderStore {
         guard let fulfillment = Fulfillment(json: fulfillmentJSON),
             let status = OrderStatus(rawValue: try row.string("status"))
         else { throw RowDecodingError(column: "fulfillment", reason: "unreadable order") }
-        return Order(
+        var order = Order(
             id: try row.string("id"), channel: try row.string("channel"), customerId: try row.string("customer_id"),
             customerEmail: try row.optionalString("customer_email"), status: status,
             currency: try row.string("currency"), fulfillment: fulfillment, deliverBy: try row.optionalDate("deliver_by"),
             lines: lines, suborders: suborders, createdAt: try row.date("created_at"))
+        order.cartId = try row.optionalString("cart_id")
+        order.organizationId = try row.optionalString("organization_id")
+        return order
     }
 
     public static func order(_ db: any Queryable, id: String) async throws -> Order? {

@@ -20,14 +20,15 @@ enum Routing {
 
     static func planAndReserve(
         _ tx: Transaction, lines: [PlanningLine], currency: String, fulfillment: Fulfillment, deliverBy: Date?,
-        excluding: Set<LocationKey>, now: Date
+        excluding: Set<LocationKey>, now: Date, priceBook: PriceBook = PriceBook()
     ) async throws -> Outcome {
         var onlyLocation: (vendorId: String, code: String)?
         if case .pickup(let vendorId, let location) = fulfillment { onlyLocation = (vendorId, location) }
         let skus = Array(Set(lines.map(\.sku)))
         for _ in 0..<OrderPlacement.maxAttempts {
             let offers = try await CandidateStore.stockOffers(tx, skus: skus, currency: currency, onlyLocation: onlyLocation)
-            let candidates = CandidateBuilder.candidates(offers, fulfillment: fulfillment, now: now, excluding: excluding)
+            let candidates = priceBook.apply(
+                to: CandidateBuilder.candidates(offers, fulfillment: fulfillment, now: now, excluding: excluding))
             switch planner.plan(PlanningRequest(lines: lines, candidates: candidates, deliverBy: deliverBy)) {
             case .infeasible(let indexes):
                 return .unservable(indexes)
