@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "MarketplaceAPITests",
             dependencies: [
-                "MarketplaceAPI", "Postgres", "CryptoSupport", "Webhooks",
+                "MarketplaceAPI", "Postgres", "CryptoSupport", "Webhooks", "Buying",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

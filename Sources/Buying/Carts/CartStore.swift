@@ -70,8 +70,9 @@ public enum CartStore {
             )
             INSERT INTO cart_lines (cart_id, sku, quantity, fulfillment, vendor_id, max_unit_price)
             SELECT $1, x.sku, x.quantity, x.fulfillment, x.vendor_id, x.max_unit_price
-            FROM jsonb_to_recordset($8::jsonb) WITH ORDINALITY
-                 AS x(sku text, quantity int, fulfillment jsonb, vendor_id text, max_unit_price bigint, n bigint)
+            FROM ROWS FROM (jsonb_to_recordset($8::jsonb)
+                 AS (sku text, quantity int, fulfillment jsonb, vendor_id text, max_unit_price bigint)) WITH ORDINALITY
+                 AS x(sku, quantity, fulfillment, vendor_id, max_unit_price, n)
             ORDER BY x.n
             """,
             [

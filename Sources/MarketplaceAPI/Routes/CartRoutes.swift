@@ -28,9 +28,10 @@ struct CartRoutes: Sendable {
             let currency = f.currency("currency")
             let fulfillment = FulfillmentInput.read(&f)
             try f.check()
+            let (customer, customerEmail) = (customerId!, email)
             return try await services.commands.run(request, context, body: body) { tx in
                 let cart = try await CartLifecycle.create(
-                    tx, customerId: customerId!, customerEmail: email, currency: currency!, fulfillment: fulfillment,
+                    tx, customerId: customer, customerEmail: customerEmail, currency: currency!, fulfillment: fulfillment,
                     channel: principal.channel)
                 return CommandResult(.created, cart.json)
             }

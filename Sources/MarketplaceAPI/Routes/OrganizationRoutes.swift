@@ -27,7 +27,7 @@ struct OrganizationRoutes: Sendable {
 
         routes.get("/v1/organizations/{id}") { _, context in
             try context.require(.operator, .finance)
-            return .json(try await organization(services.pool, try context.path("id")).json)
+            return .json(try await existingOrganization(services.pool, try context.path("id")).json)
         }
 
         routes.put("/v1/organizations/{id}/members/{customer_id}") { request, context in
@@ -42,7 +42,7 @@ struct OrganizationRoutes: Sendable {
             try f.check()
             let member = Member(organizationId: id, customerId: customerId, role: role!, orderLimit: limit)
             let created = try await services.pool.transaction { tx in
-                _ = try await organization(tx, id)
+                _ = try await existingOrganization(tx, id)
                 return try await OrganizationStore.upsertMember(tx, member)
             }
             return .json(member.json, status: created ? .created : .ok)
@@ -52,7 +52,7 @@ struct OrganizationRoutes: Sendable {
             try context.require(.operator, .finance)
             let id = try context.path("id")
             let page = try request.pageRequest()
-            _ = try await organization(services.pool, id)
+            _ = try await existingOrganization(services.pool, id)
             return .json(try await OrganizationStore.members(services.pool, organizationId: id, page: page).json)
         }
 
@@ -67,7 +67,7 @@ struct OrganizationRoutes: Sendable {
             if sku.utf8.count > 100 { f.fail("sku", "must be at most 100 bytes of UTF-8") }
             try f.check()
             let (price, created) = try await services.pool.transaction { tx in
-                let organization = try await organization(tx, id)
+                let organization = try await existingOrganization(tx, id)
                 let errors = try await OrganizationStore.priceReferenceErrors(tx, sku: sku, vendorId: vendorId!)
                 guard errors.isEmpty else { throw DomainError.validation(errors) }
                 let price = NegotiatedPrice(
@@ -80,7 +80,7 @@ struct OrganizationRoutes: Sendable {
         routes.get("/v1/organizations/{id}/prices") { request, context in
             try context.require(.operator, .finance)
             let page = try request.pageRequest()
-            let organization = try await organization(services.pool, try context.path("id"))
+            let organization = try await existingOrganization(services.pool, try context.path("id"))
             return .json(try await OrganizationStore.prices(services.pool, organization: organization, page: page).json)
         }
 
@@ -110,7 +110,7 @@ struct OrganizationRoutes: Sendable {
         }
     }
 
-    func organization(_ db: any Queryable, _ id: String) async throws -> Organization {
+    func existingOrganization(_ db: any Queryable, _ id: String) async throws -> Organization {
         guard let organization = try await OrganizationStore.organization(db, id: id) else {
             throw DomainError.notFound("Organization \(id)")
         }
