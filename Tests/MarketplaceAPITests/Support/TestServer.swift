@@ -153,7 +153,8 @@ struct APIClient: Sendable {
     let token: String?
 
     func request(
-        _ method: HTTPMethod, _ path: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [(String, String)] = []
+        _ method: HTTPMethod, _ path: String, json: JSONValue? = nil, raw: [UInt8]? = nil, headers: [(String, String)] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> APIResponse {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
@@ -168,22 +169,33 @@ struct APIClient: Sendable {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 16 << 20)
-        return APIResponse(status: Int(response.status.code), headers: response.headers, bytes: Array(body.readableBytesView))
+        let answer = APIResponse(status: Int(response.status.code), headers: response.headers, bytes: Array(body.readableBytesView))
+        ResponseSchemaCheck.check(method: method.rawValue, target: path, response: answer, sourceLocation: sourceLocation)
+        return answer
     }
 
-    func get(_ path: String, headers: [(String, String)] = []) async throws -> APIResponse {
-        try await request(.GET, path, headers: headers)
+    func get(
+        _ path: String, headers: [(String, String)] = [], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> APIResponse {
+        try await request(.GET, path, headers: headers, sourceLocation: sourceLocation)
     }
 
-    func post(_ path: String, _ json: JSONValue? = nil, headers: [(String, String)] = []) async throws -> APIResponse {
-        try await request(.POST, path, json: json, headers: headers)
+    func post(
+        _ path: String, _ json: JSONValue? = nil, headers: [(String, String)] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> APIResponse {
+        try await request(.POST, path, json: json, headers: headers, sourceLocation: sourceLocation)
     }
 
-    func put(_ path: String, _ json: JSONValue, headers: [(String, String)] = []) async throws -> APIResponse {
-        try await request(.PUT, path, json: json, headers: headers)
+    func put(
+        _ path: String, _ json: JSONValue, headers: [(String, String)] = [], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> APIResponse {
+        try await request(.PUT, path, json: json, headers: headers, sourceLocation: sourceLocation)
     }
 
-    func delete(_ path: String) async throws -> APIResponse { try await request(.DELETE, path) }
+    func delete(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> APIResponse {
+        try await request(.DELETE, path, sourceLocation: sourceLocation)
+    }
 }
 
 /// Builders for the fixtures most tests need; every name is unique so tests run in parallel.
