@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Postgres",
             dependencies: [
-                "CPostgres",
+                "CPostgres", "CivilTime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -48,11 +48,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CryptoSupport", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
-        .target(name: "CommerceCore", dependencies: ["Postgres"], swiftSettings: swiftSettings),
-        .target(name: "VendorRouting", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
-        .target(name: "Settlement", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
-        .target(name: "CustomerService", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
-        .target(name: "Buying", dependencies: ["CommerceCore", "Postgres", "VendorRouting"], swiftSettings: swiftSettings),
+        // Pure cores: no C library, no database, testable alone.
+        .target(name: "CivilTime", swiftSettings: swiftSettings),
+        .target(name: "CommerceCore", dependencies: ["CivilTime"], swiftSettings: swiftSettings),
+        .target(name: "EventOutbox", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "Settlement", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "CustomerService", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "Buying", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "VendorRouting"], swiftSettings: swiftSettings),
         .target(
             name: "Webhooks",
             dependencies: [

@@ -1,5 +1,5 @@
+import CivilTime
 import Foundation
-import Postgres
 
 /// RFC 3339 timestamps as the API shows and reads them: UTC, `Z`, microseconds when non-zero.
 public enum RFC3339 {
@@ -17,7 +17,7 @@ public enum RFC3339 {
     }
 
     public static func format(_ date: Date) -> String {
-        let text = PostgresTimestamp.format(date)  // always ends in ".ffffffZ"
+        let text = MicrosecondTimestamp.format(date)  // always ends in ".ffffffZ"
         if text.hasSuffix(".000000Z") { return String(text.dropLast(8)) + "Z" }
         return text
     }
@@ -79,7 +79,7 @@ public enum RFC3339 {
             return .failure(.malformed)
         }
         guard i == bytes.count else { return .failure(.malformed) }
-        let days = PostgresTimestamp.daysFromCivil(year, month, day)
+        let days = CivilCalendar.daysFromCivil(year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
         guard seconds >= 0, seconds <= 253_402_300_799 else { return .failure(.outOfRange) }
         return .success(Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000))

@@ -1,4 +1,5 @@
 import CommerceCore
+import EventOutbox
 import Foundation
 import Postgres
 

@@ -1,0 +1,38 @@
+import CommerceCore
+import Foundation
+import Postgres
+
+/// Writes `Outbox` events in the caller's transaction: as CTEs of a larger statement (one round
+/// trip with the change that caused them) or on their own.
+extension Outbox.Rows {
+    public var parameters: [any PostgresEncodable] { [ids, vendors, types, payloads] }
+}
+
+extension Outbox {
+    /// Two CTEs (`outbox_e`, `outbox_d`) that write the events whose columns are parameters
+    /// `$first … $first+3`, and fan each out to the vendor's endpoints subscribed to its type,
+    /// so deliveries exist exactly when the change committed. `condition` may name a boolean
+    /// expression over `guardTable` that must hold for anything to be written.
+    public static func insertCTEs(first: Int, guardTable: String? = nil, condition: String = "true") -> String {
+        let from = guardTable.map { ", \($0)" } ?? ""
+        return """
+            outbox_e AS (
+                INSERT INTO outbox_events (id, vendor_id, type, payload)
+                SELECT i, v, t, p FROM unnest($\(first)::text[], $\(first + 1)::text[], $\(first + 2)::text[], $\(first + 3)::text[])
+                     AS e(i, v, t, p)\(from)
+                WHERE \(condition)
+                RETURNING id, vendor_id, type, seq
+            ), outbox_d AS (
+                INSERT INTO webhook_deliveries (id, event_id, endpoint_id, vendor_id, type, event_seq)
+                SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), e.id, ep.id, e.vendor_id, e.type, e.seq
+                FROM outbox_e e JOIN webhook_endpoints ep
+                     ON ep.vendor_id = e.vendor_id AND ep.deleted_at IS NULL AND (ep.events IS NULL OR e.type = ANY (ep.events))
+            )
+            """
+    }
+
+    public static func enqueue(_ tx: Transaction, _ events: [Event], now: Date = Date()) async throws {
+        guard !events.isEmpty else { return }
+        try await tx.query("WITH " + insertCTEs(first: 1) + " SELECT 1", rows(events, now: now).parameters)
+    }
+}
