@@ -76,48 +76,8 @@ struct OrderRoutes: Sendable {
         routes.get("/v1/customers/{customer_id}/timeline") { request, context in
             try context.require(.channel, .operator)
             let customerId = try context.path("customer_id")
-            let page = try await TimelineStore.entries(services.pool, customerId: customerId, page: try request.pageRequest())
-            let orderIds = page.items.filter { $0.kind == .order }.map(\.id)
-            let orders = Dictionary(
-                uniqueKeysWithValues: try await OrderStore.orders(services.pool, ids: orderIds).map { ($0.id, $0) })
-            func ids(_ kind: TimelineEntry.Kind) -> [String] { page.items.filter { $0.kind == kind }.map(\.id) }
-            let returns = Dictionary(
-                try await ReturnStore.returns(services.pool, ids: ids(.return)).map { ($0.id, $0.json) },
-                uniquingKeysWith: { a, _ in a })
-            let cases = Dictionary(
-                try await CaseStore.cases(services.pool, ids: ids(.case)).map { ($0.id, $0.json) },
-                uniquingKeysWith: { a, _ in a })
-            let messages = Dictionary(
-                try await CaseStore.messages(services.pool, ids: ids(.message)).map { ($0.id, $0.json) },
-                uniquingKeysWith: { a, _ in a })
-            let data: [JSONValue] = page.items.map { entry in
-                switch entry.kind {
-                case .order:
-                    return entry.json(data: orders[entry.id]?.json ?? ["id": .string(entry.id)])
-                case .return:
-                    return entry.json(data: returns[entry.id] ?? ["id": .string(entry.id)])
-                case .case:
-                    return entry.json(data: cases[entry.id] ?? ["id": .string(entry.id)])
-                case .message:
-                    return entry.json(data: messages[entry.id] ?? ["id": .string(entry.id)])
-                case .suborderStatus, .returnStatus, .caseStatus, .orderStatus:
-                    var object = JSONObject([("status", .from(entry.status))])
-                    switch entry.kind {
-                    case .suborderStatus:
-                        object["suborder_id"] = .string(entry.id)
-                        object["order_id"] = .from(entry.parentId)
-                    case .returnStatus:
-                        object["return_id"] = .string(entry.id)
-                    case .orderStatus:
-                        object["order_id"] = .string(entry.id)
-                    default:
-                        object["case_id"] = .string(entry.id)
-                    }
-                    object["at"] = .string(RFC3339.format(entry.at))
-                    return entry.json(data: .object(object))
-                }
-            }
-            return .json(["data": .array(data), "next_cursor": .from(page.nextCursor)])
+            let timeline = CustomerTimeline(db: services.pool)
+            return .json(try await timeline.page(customerId: customerId, page: try request.pageRequest()))
         }
     }
 }
