@@ -38,23 +38,14 @@ public enum CaseLifecycle {
         let suborder = try await request.suborderId.asyncMap { (id: $0, facts: try await CaseStore.suborderFacts(tx, id: $0)) }
         let ret = try await request.returnId.asyncMap { (id: $0, facts: try await CaseStore.returnFacts(tx, id: $0)) }
         var errors = CaseRules.checkLinks(customerId: request.customerId, order: order, suborder: suborder, ret: ret)
-        var channel: String?
-        switch caller.role {
-        case .channel:
-            channel = caller.channel
-        case .operator, .vendor:
-            if let named = request.channel {
-                if try await ReturnStore.channelExists(tx, code: named) {
-                    channel = named
-                } else {
-                    errors.append(FieldError("channel", "no channel '\(named)'"))
-                }
-            } else if errors.isEmpty {
-                channel = CaseRules.inheritedChannel(order: order?.facts, suborder: suborder?.facts, ret: ret?.facts)
-                if channel == nil {
-                    errors.append(FieldError("channel", "is required when the case names no order, suborder or return"))
-                }
-            }
+        let linksValid = errors.isEmpty
+        let (channel, channelError) = try await caller.channel(named: request.channel, in: tx) {
+            linksValid ? CaseRules.inheritedChannel(order: order?.facts, suborder: suborder?.facts, ret: ret?.facts) : nil
+        }
+        if let channelError {
+            errors.append(channelError)
+        } else if channel == nil, linksValid {
+            errors.append(FieldError("channel", "is required when the case names no order, suborder or return"))
         }
         guard errors.isEmpty, let channel else { throw DomainError.validation(errors) }
 

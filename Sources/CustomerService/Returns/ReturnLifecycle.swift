@@ -42,21 +42,8 @@ public enum ReturnLifecycle {
         var errors: [FieldError] = []
         let order = try await ReturnStore.lockOrder(tx, id: request.orderId)
         if order == nil { errors.append(FieldError("order_id", "no order '\(request.orderId)'")) }
-        var channel: String?
-        switch caller.role {
-        case .channel:
-            channel = caller.channel
-        case .operator, .vendor:
-            if let named = request.channel {
-                if try await ReturnStore.channelExists(tx, code: named) {
-                    channel = named
-                } else {
-                    errors.append(FieldError("channel", "no channel '\(named)'"))
-                }
-            } else {
-                channel = order?.channel
-            }
-        }
+        let (channel, channelError) = try await caller.channel(named: request.channel, in: tx) { order?.channel }
+        if let channelError { errors.append(channelError) }
         if let location = request.location, !(try await ReturnStore.locationExists(tx, location)) {
             errors.append(FieldError("location", "vendor \(location.vendorId) has no location '\(location.code)'"))
         }
