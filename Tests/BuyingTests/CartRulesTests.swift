@@ -51,18 +51,16 @@ struct CartRulesTests {
         }
     }
 
-    @Test("checkout lines keep the cart's order; a line fulfilled its own other way is refused, not faked")
-    func requestedLines() throws {
-        let lines = try CartRules.requestedLines(cart([line("A", 2), line("B", 1, fulfillment: home)]), orderFulfillment: home)
-        #expect(lines.map(\.sku) == ["A", "B"])
-        #expect(lines.map(\.quantity) == [2, 1])
+    @Test("checkout lines keep the cart's order and carry their own fulfilment (mixed cart); the cart's own is the order's")
+    func requestedLines() {
         let pickup = Fulfillment.pickup(vendorId: "v", location: "L")
-        do {
-            _ = try CartRules.requestedLines(cart([line("A", 2), line("B", 1, fulfillment: pickup)]), orderFulfillment: home)
-            Issue.record("a pickup line was placed as a delivery")
-        } catch let error as DomainError {
-            #expect(error.errors.map(\.field) == ["lines[1].fulfillment"])
-        }
+        let lines = CartRules.requestedLines(
+            cart([line("A", 2), line("B", 1, fulfillment: home), line("C", 3, fulfillment: pickup)]), orderFulfillment: home)
+        #expect(lines.map(\.sku) == ["A", "B", "C"])
+        #expect(lines.map(\.quantity) == [2, 1, 3])
+        #expect(lines[0].fulfillment == nil)
+        #expect(lines[1].fulfillment == nil, "a line fulfilled as the order is stored as the order's")
+        #expect(lines[2].fulfillment == pickup)
     }
 
     @Test("reorder: less cancelled units, fully cancelled lines omitted, one line per sku")

@@ -48,17 +48,34 @@ public enum CartLifecycle {
     ) async throws -> Order {
         guard let cart = try await CartStore.cart(tx, id: cartId, forUpdate: true) else { throw DomainError.notFound("Cart \(cartId)") }
         try CartRules.requireOpen(cart)
-        guard !cart.lines.isEmpty else { throw DomainError.validation(field: "lines", "the cart is empty; add a line first") }
-        guard let fulfillment = override ?? cart.fulfillment else {
-            throw DomainError.validation(field: "fulfillment", "the cart has no fulfillment; give one with the checkout")
-        }
-        let request = OrderRequest(
-            channel: orderChannel, customerId: cart.customerId, customerEmail: cart.customerEmail, currency: cart.currency,
-            fulfillment: fulfillment, deliverBy: deliverBy, lines: try CartRules.requestedLines(cart, orderFulfillment: fulfillment))
+        let request = try orderRequest(cart, channel: orderChannel, deliverBy: deliverBy, fulfillment: override)
         let order = try await BuyerPlacement.place(tx, request, cartId: cart.id, now: now)
         try await CartStore.markCheckedOut(
             tx, cartId: cart.id, orderId: order.id, channels: CartRules.channels(cart.channels, afterChangeBy: orderChannel), now: now)
         return order
+    }
+
+    /// The routing quote of the cart as it would be checked out now (`POST /v1/carts/{id}/quote`),
+    /// reading only. A checked-out cart can still be quoted: a quote changes nothing.
+    public static func quote(
+        _ db: any Queryable, cartId: String, channel: String?, deliverBy: Date?, now: Date = Date()
+    ) async throws -> RoutingQuote {
+        guard let cart = try await CartStore.cart(db, id: cartId) else { throw DomainError.notFound("Cart \(cartId)") }
+        let request = try orderRequest(cart, channel: channel ?? "", deliverBy: deliverBy, fulfillment: nil)
+        return try await BuyerPlacement.quote(db, request, now: now)
+    }
+
+    /// The order a checkout of `cart` places: 422 for an empty cart or one without a fulfilment.
+    static func orderRequest(_ cart: Cart, channel: String, deliverBy: Date?, fulfillment override: Fulfillment?) throws -> OrderRequest {
+        guard !cart.lines.isEmpty else { throw DomainError.validation(field: "lines", "the cart is empty; add a line first") }
+        // A cart without a fulfilment of its own still places when every line has one.
+        let linesOwn = cart.lines.allSatisfy { $0.fulfillment != nil } ? cart.lines.first?.fulfillment : nil
+        guard let fulfillment = override ?? cart.fulfillment ?? linesOwn else {
+            throw DomainError.validation(field: "fulfillment", "the cart has no fulfillment; give one with the checkout")
+        }
+        return OrderRequest(
+            channel: channel, customerId: cart.customerId, customerEmail: cart.customerEmail, currency: cart.currency,
+            fulfillment: fulfillment, deliverBy: deliverBy, lines: CartRules.requestedLines(cart, orderFulfillment: fulfillment))
     }
 
     /// A new open cart holding the order's lines less their cancelled units.

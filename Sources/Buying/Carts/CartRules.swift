@@ -33,22 +33,14 @@ public enum CartRules {
         }
     }
 
-    /// The order lines of a checkout, in the cart's order. A line with its own fulfilment
-    /// other than the order's needs per-line fulfilment in placement (the v1.2 mixed cart);
-    /// until `RequestedLine` carries it such a line is refused, never silently delivered
-    /// the order's way.
-    public static func requestedLines(_ cart: Cart, orderFulfillment: Fulfillment) throws -> [RequestedLine] {
-        var errors: [FieldError] = []
-        let lines = cart.lines.enumerated().map { i, line in
-            if let own = line.fulfillment, own != orderFulfillment {
-                errors.append(
-                    FieldError("lines[\(i)].fulfillment", "a fulfilment of its own, other than the cart's, cannot be placed by this server yet"))
-            }
-            // Mixed cart: pass `line.fulfillment` here once RequestedLine takes a per-line fulfilment.
-            return RequestedLine(sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
+    /// The order lines of a checkout (or quote), in the cart's order. A line keeps its own
+    /// fulfilment (the v1.2 mixed cart); one equal to the order's is stored as the order's.
+    public static func requestedLines(_ cart: Cart, orderFulfillment: Fulfillment) -> [RequestedLine] {
+        cart.lines.map { line in
+            RequestedLine(
+                sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice,
+                fulfillment: line.fulfillment == orderFulfillment ? nil : line.fulfillment)
         }
-        guard errors.isEmpty else { throw DomainError.validation(errors) }
-        return lines
     }
 
     /// A reorder's lines: the order's lines less their cancelled units, one line per sku (the
@@ -61,12 +53,12 @@ public enum CartRules {
             guard remaining > 0 else { continue }
             if let existing = bySku[line.sku] {
                 bySku[line.sku] = CartLine(
-                    sku: line.sku, quantity: min(existing.quantity + remaining, maxQuantity), fulfillment: nil,
+                    sku: line.sku, quantity: min(existing.quantity + remaining, maxQuantity), fulfillment: existing.fulfillment,
                     vendorId: existing.vendorId, maxUnitPrice: existing.maxUnitPrice)
             } else {
                 order.append(line.sku)
                 bySku[line.sku] = CartLine(
-                    sku: line.sku, quantity: min(remaining, maxQuantity), fulfillment: nil, vendorId: line.vendorId,
+                    sku: line.sku, quantity: min(remaining, maxQuantity), fulfillment: line.fulfillment, vendorId: line.vendorId,
                     maxUnitPrice: line.maxUnitPrice)
             }
         }

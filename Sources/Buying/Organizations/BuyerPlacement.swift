@@ -8,11 +8,7 @@ import VendorRouting
 public enum BuyerPlacement {
     public static func place(_ tx: Transaction, _ request: OrderRequest, cartId: String? = nil, now: Date = Date()) async throws -> Order {
         var request = request
-        let terms = try await OrganizationStore.buyerTerms(tx, customerId: request.customerId, skus: Array(Set(request.lines.map(\.sku))))
-        if let terms {
-            request.priceBook = terms.priceBook(forOrderCurrency: request.currency)
-            request.approvalLimit = terms.approvalLimit
-        }
+        let terms = try await applyTerms(tx, &request)
         var order = try await OrderPlacement.place(tx, request, now: now)
         if cartId != nil || terms != nil {
             try await OrderStore.tag(tx, orderId: order.id, cartId: cartId, organizationId: terms?.organizationId)
@@ -20,5 +16,22 @@ public enum BuyerPlacement {
             order.organizationId = terms?.organizationId
         }
         return order
+    }
+
+    /// The routing quote of the order as this customer would place it: a member's negotiated
+    /// prices apply as at checkout (an approval limit does not change the plan).
+    public static func quote(_ db: any Queryable, _ request: OrderRequest, now: Date = Date()) async throws -> RoutingQuote {
+        var request = request
+        _ = try await applyTerms(db, &request)
+        return try await OrderPlacement.quote(db, request, now: now)
+    }
+
+    static func applyTerms(_ db: any Queryable, _ request: inout OrderRequest) async throws -> BuyerTerms? {
+        let terms = try await OrganizationStore.buyerTerms(db, customerId: request.customerId, skus: Array(Set(request.lines.map(\.sku))))
+        if let terms {
+            request.priceBook = terms.priceBook(forOrderCurrency: request.currency)
+            request.approvalLimit = terms.approvalLimit
+        }
+        return terms
     }
 }

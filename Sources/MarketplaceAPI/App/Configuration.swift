@@ -1,5 +1,6 @@
 import CryptoSupport
 import Foundation
+import VendorRouting
 
 /// Settings from the environment, as the contract's "Running it" table lists them.
 struct AppConfiguration: Sendable {
@@ -37,6 +38,8 @@ struct AppConfiguration: Sendable {
     var runBackgroundJobs = true
     /// `CART_TTL_DAYS`: open carts untouched this long are deleted by the background clean-up.
     var cartTTLDays = 30
+    /// `ROUTING_MIN_ACCEPTANCE_RATE`, `ROUTING_MIN_DECIDED`: when a vendor is on probation.
+    var probation = ProbationPolicy()
     /// The webhook dispatcher, separately, so tests can run it without the SLA sweep.
     var runWebhookDispatcher = true
 
@@ -65,6 +68,13 @@ struct AppConfiguration: Sendable {
         if let bps = try int("DEFAULT_COMMISSION_BPS", min: 0, max: 10000) { config.defaultCommissionBps = bps }
         if let seconds = try int("CASE_FIRST_RESPONSE_SECONDS", min: 1) { config.caseFirstResponseSeconds = seconds }
         if let days = try int("CART_TTL_DAYS", min: 1, max: 36_500) { config.cartTTLDays = days }
+        if let decided = try int("ROUTING_MIN_DECIDED", min: 1, max: 1_000_000) { config.probation.minDecided = decided }
+        if let text = env["ROUTING_MIN_ACCEPTANCE_RATE"], !text.isEmpty {
+            guard let rate = Double(text), rate >= 0, rate <= 1 else {
+                throw Invalid(name: "ROUTING_MIN_ACCEPTANCE_RATE", reason: "must be a number from 0 to 1, got '\(text)'")
+            }
+            config.probation.minAcceptanceRate = rate
+        }
         if let schedule = env["WEBHOOK_RETRY_SCHEDULE"] {
             let parts = schedule.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }

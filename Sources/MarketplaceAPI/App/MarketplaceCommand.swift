@@ -2,6 +2,7 @@ import ArgumentParser
 import CommerceCore
 import CryptoSupport
 import Foundation
+import VendorRouting
 import Hummingbird
 import Logging
 import NIOCore
@@ -90,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         }
         let services = try AppServices(
             config: startup.config, pool: startup.pool, migrator: startup.migrator, logger: startup.logger)
+        ProbationPolicy.configure(startup.config.probation)
         let background = BackgroundJobs.make(services)
         let app = buildApplication(services, backgroundServices: background)
         startup.logger.info("serving", metadata: ["address": "\(startup.config.host):\(startup.config.port)"])

@@ -51,6 +51,18 @@ struct QueryParameters {
         oneOf(name, E.allCases.map(\.rawValue)).flatMap(E.init(rawValue:))
     }
 
+    /// A whole number from `min` to `max`.
+    mutating func int(_ name: String, min: Int, max: Int) -> Int? {
+        guard let value = single(name) else { return nil }
+        guard value.utf8.count <= 18, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == 0x2D }), let number = Int(value),
+            number >= min, number <= max
+        else {
+            errors.append(FieldError(name, "must be a whole number from \(min) to \(max)"))
+            return nil
+        }
+        return number
+    }
+
     mutating func bool(_ name: String) -> Bool? {
         guard let value = single(name) else { return nil }
         switch value {

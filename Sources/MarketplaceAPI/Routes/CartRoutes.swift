@@ -69,6 +69,19 @@ struct CartRoutes: Sendable {
             return .json(cart.json)
         }
 
+        routes.post("/v1/carts/{id}/quote") { request, context in
+            let principal = try context.require(.channel, .operator)
+            let id = try context.path("id")
+            let body = try await request.optionalJSONBody(context: context)
+            var f = Fields(body?.value ?? .object(JSONObject()))
+            let deliverBy = f.timestamp("deliver_by", required: false)
+            try f.check()
+            let quote = try await services.pool.readOnlyTransaction { tx in
+                try await CartLifecycle.quote(tx, cartId: id, channel: principal.channel, deliverBy: deliverBy)
+            }
+            return .json(quote.json)
+        }
+
         routes.post("/v1/carts/{id}/checkout") { request, context in
             let principal = try context.require(.channel, .operator)
             let id = try context.path("id")

@@ -1,10 +1,8 @@
 import CommerceCore
 import VendorRouting
 
-/// Reads a `fulfillment` member as `POST /v1/orders` validates it (delivery with an optional
-/// address, or pickup at a vendor's location), for carts and their lines. It repeats
-/// `OrderInput`'s reading so that route stays untouched; fold the two together when the
-/// mixed-cart work gives order lines their own `fulfillment`.
+/// Reads a `fulfillment` member (delivery with an optional address, or pickup at a vendor's
+/// location): the one reader of orders, order lines, quotes, carts and cart lines.
 enum FulfillmentInput {
     static func read(_ f: inout Fields, _ key: String = "fulfillment", required: Bool = false) -> Fulfillment? {
         guard var ff = f.object(key, required: required) else { return nil }

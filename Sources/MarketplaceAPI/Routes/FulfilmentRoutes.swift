@@ -39,6 +39,16 @@ struct FulfilmentRoutes: Sendable {
             return .json(["data": .array(rendered), "next_cursor": .string(PageCursor.encode(next))])
         }
 
+        routes.get("/v1/vendors/{vendor_id}/scorecard") { request, context in
+            let vendorId = try context.path("vendor_id")
+            try context.requireVendor(vendorId, or: .operator)
+            var q = QueryParameters(request)
+            let days = q.int("days", min: 1, max: VendorScorecard.maxDays) ?? VendorScorecard.defaultDays
+            try q.check()
+            try await CatalogStore.requireVendor(services.pool, id: vendorId)
+            return .json(try await ScorecardStore.scorecard(services.pool, vendorId: vendorId, days: days).json)
+        }
+
         routes.get("/v1/suborders/{id}") { _, context in
             let principal = try context.require(.vendor, .operator, .channel)
             let id = try context.path("id")

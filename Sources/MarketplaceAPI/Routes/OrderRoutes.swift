@@ -31,6 +31,19 @@ struct OrderRoutes: Sendable {
             }
         }
 
+        routes.post("/v1/routing/quotes") { request, context in
+            let principal = try context.require(.channel, .operator)
+            let body = try await request.jsonBody(context: context)
+            let orderRequest = try OrderInput.parse(body.value, principal: principal)
+            let quote = try await services.pool.readOnlyTransaction { tx in
+                if principal.role == .operator, !(try await CatalogStore.channelExists(tx, code: orderRequest.channel)) {
+                    throw DomainError.validation(field: "channel", "no channel '\(orderRequest.channel)'")
+                }
+                return try await BuyerPlacement.quote(tx, orderRequest)
+            }
+            return .json(quote.json)
+        }
+
         routes.get("/v1/orders") { request, context in
             try context.require(.channel, .operator)
             var q = QueryParameters(request)
@@ -101,33 +114,7 @@ enum OrderInput {
             f.absorb(customer)
         }
         let currency = f.currency("currency")
-        var fulfillment: Fulfillment?
-        if var ff = f.object("fulfillment") {
-            switch ff.string("type") {
-            case "delivery":
-                if var address = ff.object("address") {
-                    let country = address.string("country", required: false, maxLength: 2)
-                    let postal = address.string("postal_code", required: false, maxLength: 20)
-                    let lat = address.double("latitude", required: false, min: -90, max: 90)
-                    let lon = address.double("longitude", required: false, min: -180, max: 180)
-                    if address.has("latitude") != address.has("longitude") {
-                        address.fail(address.name(address.has("latitude") ? "longitude" : "latitude"), "give latitude and longitude together")
-                    }
-                    ff.absorb(address)
-                    fulfillment = .delivery(Address(country: country, postalCode: postal, latitude: lat, longitude: lon))
-                }
-            case "pickup":
-                let vendorId = ff.string("vendor_id", maxLength: 100)
-                let location = ff.string("location", maxLength: 100)
-                if let vendorId, let location { fulfillment = .pickup(vendorId: vendorId, location: location) }
-            case .some(let other):
-                ff.fail(ff.name("type"), "must be one of delivery, pickup, not '\(other)'")
-                ff.allow("address", "vendor_id", "location")
-            case .none:
-                ff.allow("address", "vendor_id", "location")
-            }
-            f.absorb(ff)
-        }
+        let fulfillment = FulfillmentInput.read(&f, required: true)
         let deliverBy = f.timestamp("deliver_by", required: false)
         var lines: [RequestedLine] = []
         if let elements = f.array("lines", minCount: 1, maxCount: 200) {
@@ -137,9 +124,10 @@ enum OrderInput {
                 let quantity = line.smallInt("quantity", min: 1, max: 100_000)
                 let vendorId = line.string("vendor_id", required: false, maxLength: 100)
                 let maxPrice = line.int("max_unit_price", required: false, min: 0)
+                let own = FulfillmentInput.read(&line)
                 f.absorb(line)
                 if let sku, let quantity {
-                    lines.append(RequestedLine(sku: sku, quantity: quantity, vendorId: vendorId, maxUnitPrice: maxPrice))
+                    lines.append(RequestedLine(sku: sku, quantity: quantity, vendorId: vendorId, maxUnitPrice: maxPrice, fulfillment: own))
                 }
             }
         }

@@ -12,10 +12,10 @@ extension OrderStore {
                 INSERT INTO orders (id, channel, customer_id, customer_email, currency, fulfillment, deliver_by, status, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'pending_approval', $8)
             )
-            INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price)
-            SELECT x.id, $1, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price
+            INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price, fulfillment)
+            SELECT x.id, $1, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price, x.fulfillment
             FROM jsonb_to_recordset($9::jsonb)
-                 AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint)
+                 AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint, fulfillment jsonb)
             """,
             [
                 order.id, order.channel, order.customerId, order.customerEmail, order.currency,

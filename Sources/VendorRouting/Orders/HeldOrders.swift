@@ -45,11 +45,14 @@ public enum HeldOrders {
     /// 409 `insufficient-stock` (naming `lines[i]`) when it cannot be routed as a whole; the
     /// caller's transaction then rolls back and the order stays as it was.
     public static func route(_ tx: Transaction, _ order: Order, priceBook: PriceBook, now: Date = Date()) async throws -> Order {
+        let (fulfillments, index) = Routing.fulfillmentIndexes(order.lines.map { $0.fulfillment ?? order.fulfillment })
         let lines = order.lines.enumerated().map { i, line in
-            PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
+            PlanningLine(
+                index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice,
+                fulfillment: index[i])
         }
         let outcome = try await Routing.planAndReserve(
-            tx, lines: lines, currency: order.currency, fulfillment: order.fulfillment, deliverBy: order.deliverBy,
+            tx, lines: lines, fulfillments: fulfillments, currency: order.currency, deliverBy: order.deliverBy,
             excluding: [], now: now, priceBook: priceBook)
         switch outcome {
         case .unservable(let indexes):
@@ -62,8 +65,8 @@ public enum HeldOrders {
             throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
         case .routed(let plan, let windows):
             let suborders = Routing.suborders(
-                from: plan, orderId: order.id, currency: order.currency, orderLineIds: order.lines.map(\.id), windows: windows,
-                replaces: nil, now: now)
+                from: plan, orderId: order.id, currency: order.currency, orderLineIds: order.lines.map(\.id),
+                fulfillments: fulfillments, windows: windows, replaces: nil, now: now)
             try await OrderStore.insertSuborders(tx, suborders)
             try await Outbox.enqueue(
                 tx, suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now)

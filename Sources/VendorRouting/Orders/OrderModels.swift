@@ -46,6 +46,8 @@ public struct Suborder: Sendable, JSONRepresentable {
     public let orderId: String
     public let vendorId: String
     public let location: String
+    /// How this shipment reaches the customer (v1.2 mixed cart: suborders never mix fulfilments).
+    public let fulfillment: Fulfillment
     public var status: SuborderStatus
     public let currency: String
     public let lines: [SuborderLine]
@@ -67,7 +69,8 @@ public struct Suborder: Sendable, JSONRepresentable {
     public var updatedAt: Date
 
     public init(
-        id: String, orderId: String, vendorId: String, location: String, status: SuborderStatus, currency: String,
+        id: String, orderId: String, vendorId: String, location: String, fulfillment: Fulfillment, status: SuborderStatus,
+        currency: String,
         lines: [SuborderLine], acceptBy: Date, shipBy: Date, promisedDelivery: Date, routingReason: String,
         vendorRoutingReason: String, candidatesConsidered: Int, replaces: String?, replacedBy: String?, carrier: String?, trackingNumber: String?,
         reason: String?, deliveredAt: Date?, createdAt: Date, updatedAt: Date
@@ -76,6 +79,7 @@ public struct Suborder: Sendable, JSONRepresentable {
         self.orderId = orderId
         self.vendorId = vendorId
         self.location = location
+        self.fulfillment = fulfillment
         self.status = status
         self.currency = currency
         self.lines = lines
@@ -111,7 +115,8 @@ public struct Suborder: Sendable, JSONRepresentable {
     private func render(reason routingReason: String) -> JSONValue {
         [
             "id": .string(id), "order_id": .string(orderId), "vendor_id": .string(vendorId),
-            "location": .string(location), "status": .string(status.rawValue), "currency": .string(currency),
+            "location": .string(location), "fulfillment": fulfillment.json, "status": .string(status.rawValue),
+            "currency": .string(currency),
             "lines": .from(lines), "subtotal": .int(subtotal), "accept_by": .string(RFC3339.format(acceptBy)),
             "ship_by": .string(RFC3339.format(shipBy)), "promised_delivery": .string(RFC3339.format(promisedDelivery)),
             "routing": ["reason": .string(routingReason), "candidates_considered": .int(Int64(candidatesConsidered))],
@@ -131,8 +136,13 @@ public struct OrderLine: Sendable, JSONRepresentable {
     public var cancelledQuantity: Int
     public let vendorId: String?
     public let maxUnitPrice: Int64?
+    /// The line's own fulfilment (mixed cart), or nil: the order's.
+    public let fulfillment: Fulfillment?
 
-    public init(id: String, position: Int, sku: String, quantity: Int, cancelledQuantity: Int, vendorId: String?, maxUnitPrice: Int64?) {
+    public init(
+        id: String, position: Int, sku: String, quantity: Int, cancelledQuantity: Int, vendorId: String?, maxUnitPrice: Int64?,
+        fulfillment: Fulfillment? = nil
+    ) {
         self.id = id
         self.position = position
         self.sku = sku
@@ -140,19 +150,24 @@ public struct OrderLine: Sendable, JSONRepresentable {
         self.cancelledQuantity = cancelledQuantity
         self.vendorId = vendorId
         self.maxUnitPrice = maxUnitPrice
+        self.fulfillment = fulfillment
     }
 
-    public var json: JSONValue {
+    /// Without the order's fulfilment at hand: `fulfillment` is the line's own or null.
+    public var json: JSONValue { json(orderFulfillment: nil) }
+
+    /// `fulfillment` is the one the line is served by: its own, else the order's.
+    public func json(orderFulfillment: Fulfillment?) -> JSONValue {
         [
             "id": .string(id), "sku": .string(sku), "quantity": .int(Int64(quantity)),
             "cancelled_quantity": .int(Int64(cancelledQuantity)), "vendor_id": .from(vendorId),
-            "max_unit_price": .from(maxUnitPrice),
+            "max_unit_price": .from(maxUnitPrice), "fulfillment": (fulfillment ?? orderFulfillment)?.json ?? .null,
         ]
     }
 }
 
 /// Where the customer receives the goods.
-public enum Fulfillment: Sendable, Equatable {
+public enum Fulfillment: Sendable, Equatable, Hashable {
     case delivery(Address)
     case pickup(vendorId: String, location: String)
 
@@ -166,7 +181,7 @@ public enum Fulfillment: Sendable, Equatable {
     }
 }
 
-public struct Address: Sendable, Equatable {
+public struct Address: Sendable, Equatable, Hashable {
     public let country: String?
     public let postalCode: String?
     public let latitude: Double?
@@ -202,6 +217,11 @@ public struct Address: Sendable, Equatable {
 }
 
 extension Fulfillment {
+    public var isPickup: Bool {
+        if case .pickup = self { return true }
+        return false
+    }
+
     public init?(json: JSONValue) {
         switch json["type"]?.stringValue {
         case "delivery": self = .delivery(Address(json: json["address"] ?? .null))
@@ -257,7 +277,8 @@ public struct Order: Sendable, JSONRepresentable {
         [
             "id": .string(id), "channel": .string(channel), "customer_id": .string(customerId),
             "customer_email": .from(customerEmail), "status": .string(status.rawValue), "currency": .string(currency),
-            "total": .int(total), "lines": .from(lines), "suborders": .from(suborders),
+            "total": .int(total), "lines": .array(lines.map { $0.json(orderFulfillment: fulfillment) }),
+            "suborders": .from(suborders),
             "fulfillment": fulfillment.json, "deliver_by": deliverBy.map { .string(RFC3339.format($0)) } ?? .null,
             "created_at": .string(RFC3339.format(createdAt)), "cart_id": .from(cartId),
             "organization_id": .from(organizationId),

@@ -7,12 +7,15 @@ public struct RequestedLine: Sendable {
     public let quantity: Int
     public let vendorId: String?
     public let maxUnitPrice: Int64?
+    /// The line's own fulfilment (mixed cart), or nil to use the order's.
+    public let fulfillment: Fulfillment?
 
-    public init(sku: String, quantity: Int, vendorId: String?, maxUnitPrice: Int64?) {
+    public init(sku: String, quantity: Int, vendorId: String?, maxUnitPrice: Int64?, fulfillment: Fulfillment? = nil) {
         self.sku = sku
         self.quantity = quantity
         self.vendorId = vendorId
         self.maxUnitPrice = maxUnitPrice
+        self.fulfillment = fulfillment
     }
 }
 
@@ -43,56 +46,78 @@ public struct OrderRequest: Sendable {
     }
 }
 
+/// A plan for a whole order: what placement reserves and a quote shows.
+struct PlannedOrder: Sendable {
+    let plan: RoutingPlan
+    let windows: Routing.VendorWindows
+    /// `plan`'s fulfilment indexes point here.
+    let fulfillments: [Fulfillment]
+}
+
 /// Places orders: plan against current stock, reserve every unit, write the order, its
-/// suborders and their events, all in the caller's transaction.
+/// suborders and their events, all in the caller's transaction. Quotes plan the same way and
+/// stop there.
 public enum OrderPlacement {
     static let maxAttempts = 5
 
-    public static func place(_ tx: Transaction, _ request: OrderRequest, now: Date = Date()) async throws -> Order {
+    /// Plans the order against the stock as read now, reserving nothing: 422 for unknown
+    /// references, 409 `insufficient-stock` naming each line that cannot be served. The one
+    /// planning step of `place` and `quote`, so a quote shows what placement would do.
+    static func plan(_ db: any Queryable, _ request: OrderRequest, now: Date) async throws -> PlannedOrder {
+        let (fulfillments, index) = Routing.fulfillmentIndexes(request.lines.map { $0.fulfillment ?? request.fulfillment })
         let planningLines = request.lines.enumerated().map { i, line in
-            PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
+            PlanningLine(
+                index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice,
+                fulfillment: index[i])
         }
+        let (result, offers) = try await Routing.plan(
+            db, lines: planningLines, fulfillments: fulfillments, currency: request.currency, deliverBy: request.deliverBy,
+            now: now, priceBook: request.priceBook)
+        switch result {
+        case .planned(let plan):
+            return PlannedOrder(plan: plan, windows: Routing.windows(offers), fulfillments: fulfillments)
+        case .infeasible(let indexes):
+            // Unknown skus, vendors or pickup locations leave no candidates, so they
+            // surface here: name them as the client's mistake (422) before saying 409.
+            try await checkReferences(db, request)
+            let currencies = try await offeredCurrencies(db, skus: indexes.map { request.lines[$0].sku })
+            throw DomainError(
+                .insufficientStock, "The order cannot be routed as a whole; nothing was reserved.",
+                errors: indexes.map { i in
+                    let line = request.lines[i]
+                    let offered = currencies[line.sku] ?? []
+                    if !offered.isEmpty, !offered.contains(request.currency) {
+                        return FieldError(
+                            "lines[\(i)]",
+                            "no offer for \(line.sku) in \(request.currency); it is offered in \(offered.sorted().joined(separator: ", "))")
+                    }
+                    if case .pickup(let vendorId, let location) = line.fulfillment ?? request.fulfillment {
+                        return FieldError(
+                            "lines[\(i)]",
+                            "not enough stock for \(line.quantity) × \(line.sku) for pickup at \(vendorId) \(location) within the order's constraints")
+                    }
+                    return FieldError(
+                        "lines[\(i)]", "not enough stock for \(line.quantity) × \(line.sku) within the order's constraints")
+                })
+        }
+    }
+
+    public static func place(_ tx: Transaction, _ request: OrderRequest, now: Date = Date()) async throws -> Order {
         let orderId = Identifier.make("ord")
         let orderLines = request.lines.enumerated().map { i, line in
             OrderLine(
                 id: Identifier.make("oln"), position: i, sku: line.sku, quantity: line.quantity, cancelledQuantity: 0,
-                vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
+                vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice, fulfillment: line.fulfillment)
         }
-        var onlyLocation: (vendorId: String, code: String)?
-        if case .pickup(let vendorId, let location) = request.fulfillment { onlyLocation = (vendorId, location) }
-        let skus = Array(Set(request.lines.map(\.sku)))
         for _ in 0..<maxAttempts {
-            let offers = try await CandidateStore.stockOffers(tx, skus: skus, currency: request.currency, onlyLocation: onlyLocation)
-            let candidates = request.priceBook.apply(to: CandidateBuilder.candidates(offers, fulfillment: request.fulfillment, now: now))
-            let plan: RoutingPlan
-            switch Routing.planner.plan(PlanningRequest(lines: planningLines, candidates: candidates, deliverBy: request.deliverBy)) {
-            case .infeasible(let indexes):
-                // Unknown skus, vendors or pickup locations leave no candidates, so they
-                // surface here: name them as the client's mistake (422) before saying 409.
-                try await checkReferences(tx, request)
-                let currencies = try await offeredCurrencies(tx, skus: indexes.map { request.lines[$0].sku })
-                throw DomainError(
-                    .insufficientStock, "The order cannot be routed as a whole; nothing was reserved.",
-                    errors: indexes.map { i in
-                        let line = request.lines[i]
-                        let offered = currencies[line.sku] ?? []
-                        if !offered.isEmpty, !offered.contains(request.currency) {
-                            return FieldError(
-                                "lines[\(i)]",
-                                "no offer for \(line.sku) in \(request.currency); it is offered in \(offered.sorted().joined(separator: ", "))")
-                        }
-                        return FieldError(
-                            "lines[\(i)]", "not enough stock for \(line.quantity) × \(line.sku) within the order's constraints")
-                    })
-            case .planned(let planned):
-                plan = planned
-            }
+            let planned = try await plan(tx, request, now: now)
+            let plan = planned.plan
             if let held = try await HeldOrders.holdIfOverLimit(tx, request, plan: plan, orderId: orderId, lines: orderLines, now: now) {
                 return held
             }
             let suborders = Routing.suborders(
                 from: plan, orderId: orderId, currency: request.currency, orderLineIds: orderLines.map(\.id),
-                windows: Routing.windows(offers), replaces: nil, now: now)
+                fulfillments: planned.fulfillments, windows: planned.windows, replaces: nil, now: now)
             let order = Order(
                 id: orderId, channel: request.channel, customerId: request.customerId, customerEmail: request.customerEmail,
                 status: .open, currency: request.currency, fulfillment: request.fulfillment, deliverBy: request.deliverBy,
@@ -106,8 +131,20 @@ public enum OrderPlacement {
         throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
     }
 
+    /// How the order would be routed now (`POST /v1/routing/quotes`): the same validation and
+    /// planning as `place`, reading stock without locking it and writing nothing. An order
+    /// that cannot be routed is a quote with `feasible: false` and the 409's errors.
+    public static func quote(_ db: any Queryable, _ request: OrderRequest, now: Date = Date()) async throws -> RoutingQuote {
+        do {
+            let planned = try await plan(db, request, now: now)
+            return RoutingQuote(currency: request.currency, planned: planned)
+        } catch let error as DomainError where error.kind == .insufficientStock {
+            return RoutingQuote(currency: request.currency, errors: error.errors)
+        }
+    }
+
     /// The currencies each sku has active offers in; read only to explain a failed order.
-    static func offeredCurrencies(_ tx: Transaction, skus: [String]) async throws -> [String: Set<String>] {
+    static func offeredCurrencies(_ tx: any Queryable, skus: [String]) async throws -> [String: Set<String>] {
         let rows = try await tx.query(
             "SELECT DISTINCT sku, currency FROM offers WHERE active AND sku = ANY($1)", [Array(Set(skus))]
         ).rows
@@ -117,24 +154,31 @@ public enum OrderPlacement {
     }
 
     /// Unknown skus, vendors or pickup locations in the body are the client's mistake: 422.
-    static func checkReferences(_ tx: Transaction, _ request: OrderRequest) async throws {
+    static func checkReferences(_ db: any Queryable, _ request: OrderRequest) async throws {
         let skus = Array(Set(request.lines.map(\.sku)))
         let vendors = Array(Set(request.lines.compactMap(\.vendorId)))
-        var pickupVendor: String?
-        var pickupLocation: String?
-        if case .pickup(let vendorId, let location) = request.fulfillment {
-            pickupVendor = vendorId
-            pickupLocation = location
+        // Every pickup the body names, with the field that names it.
+        var pickups: [(field: String, vendorId: String, location: String)] = []
+        if case .pickup(let vendorId, let location) = request.fulfillment { pickups.append(("fulfillment", vendorId, location)) }
+        for (i, line) in request.lines.enumerated() {
+            if case .pickup(let vendorId, let location) = line.fulfillment { pickups.append(("lines[\(i)].fulfillment", vendorId, location)) }
         }
-        let result = try await tx.query(
+        let result = try await db.query(
             """
             SELECT (SELECT coalesce(array_agg(sku), '{}') FROM products WHERE sku = ANY($1)) AS skus,
                    (SELECT coalesce(array_agg(id), '{}') FROM vendors WHERE id = ANY($2)) AS vendors,
-                   (SELECT pickup FROM locations WHERE vendor_id = $3 AND code = $4) AS pickup
-            """, [skus, vendors, pickupVendor, pickupLocation])
+                   (SELECT coalesce(array_agg(l.vendor_id || E'\\x1f' || l.code || E'\\x1f' || l.pickup::text), '{}')
+                    FROM locations l JOIN unnest($3::text[], $4::text[]) AS p(vendor_id, code)
+                      ON l.vendor_id = p.vendor_id AND l.code = p.code) AS pickups
+            """, [skus, vendors, pickups.map(\.vendorId), pickups.map(\.location)])
         guard let row = result.first else { return }
         let knownSkus = Set(try row.stringArray("skus"))
         let knownVendors = Set(try row.stringArray("vendors"))
+        var pickupFlags: [String: Bool] = [:]
+        for entry in try row.stringArray("pickups") {
+            let parts = entry.split(separator: "\u{1f}", omittingEmptySubsequences: false)
+            if parts.count == 3 { pickupFlags[parts[0] + "\u{1f}" + parts[1]] = parts[2] == "true" }
+        }
         var errors: [FieldError] = []
         for (i, line) in request.lines.enumerated() {
             if !knownSkus.contains(line.sku) { errors.append(FieldError("lines[\(i)].sku", "unknown sku '\(line.sku)'")) }
@@ -142,11 +186,14 @@ public enum OrderPlacement {
                 errors.append(FieldError("lines[\(i)].vendor_id", "no vendor '\(vendorId)'"))
             }
         }
-        if pickupVendor != nil {
-            if try row.isNull("pickup") {
-                errors.append(FieldError("fulfillment.location", "no location '\(pickupLocation!)' for vendor '\(pickupVendor!)'"))
-            } else if !(try row.bool("pickup")) {
-                errors.append(FieldError("fulfillment.location", "location '\(pickupLocation!)' does not offer pickup"))
+        for pickup in pickups {
+            switch pickupFlags[pickup.vendorId + "\u{1f}" + pickup.location] {
+            case nil:
+                errors.append(FieldError("\(pickup.field).location", "no location '\(pickup.location)' for vendor '\(pickup.vendorId)'"))
+            case false:
+                errors.append(FieldError("\(pickup.field).location", "location '\(pickup.location)' does not offer pickup"))
+            case true:
+                break
             }
         }
         guard errors.isEmpty else { throw DomainError.validation(errors) }

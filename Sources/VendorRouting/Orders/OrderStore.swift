@@ -11,6 +11,7 @@ public enum OrderStore {
                s.promised_delivery, s.routing_reason, s.vendor_routing_reason, s.candidates_considered, s.replaces, s.replaced_by,
                s.carrier, s.tracking_number, s.reason, s.delivered_at, s.created_at, s.updated_at,
                s.feed_xid::text AS feed_xid, s.feed_seq,
+               coalesce(s.fulfillment, (SELECT o.fulfillment FROM orders o WHERE o.id = s.order_id)) AS fulfillment,
                (SELECT coalesce(json_agg(json_build_object('id', l.id, 'order_line_id', l.order_line_id, 'sku', l.sku,
                                                            'quantity', l.quantity, 'unit_price', l.unit_price)
                                          ORDER BY l.position), '[]')
@@ -23,6 +24,9 @@ public enum OrderStore {
             throw RowDecodingError(column: "status", reason: "unknown suborder status")
         }
         let linesJSON = try JSONParser.parse(Array(try row.jsonData("lines")))
+        guard let fulfillment = Fulfillment(json: try JSONParser.parse(Array(try row.jsonData("fulfillment")))) else {
+            throw RowDecodingError(column: "fulfillment", reason: "unreadable suborder fulfillment")
+        }
         let lines = (linesJSON.arrayValue ?? []).map { line in
             SuborderLine(
                 id: line["id"]?.stringValue ?? "", orderLineId: line["order_line_id"]?.stringValue ?? "",
@@ -31,7 +35,7 @@ public enum OrderStore {
         }
         return Suborder(
             id: try row.string("id"), orderId: try row.string("order_id"), vendorId: try row.string("vendor_id"),
-            location: try row.string("location"), status: status, currency: try row.string("currency"), lines: lines,
+            location: try row.string("location"), fulfillment: fulfillment, status: status, currency: try row.string("currency"), lines: lines,
             acceptBy: try row.date("accept_by"), shipBy: try row.date("ship_by"),
             promisedDelivery: try row.date("promised_delivery"), routingReason: try row.string("routing_reason"),
             vendorRoutingReason: try row.string("vendor_routing_reason"),
@@ -59,7 +63,8 @@ public enum OrderStore {
                o.created_at, o.seq, o.cart_id, o.organization_id,
                (SELECT json_agg(json_build_object('id', l.id, 'position', l.position, 'sku', l.sku,
                                                   'quantity', l.quantity, 'cancelled_quantity', l.cancelled_quantity,
-                                                  'vendor_id', l.vendor_id, 'max_unit_price', l.max_unit_price)
+                                                  'vendor_id', l.vendor_id, 'max_unit_price', l.max_unit_price,
+                                                  'fulfillment', l.fulfillment)
                                 ORDER BY l.position)
                 FROM order_lines l WHERE l.order_id = o.id) AS lines
         FROM orders o
@@ -72,7 +77,8 @@ public enum OrderStore {
                 id: line["id"]?.stringValue ?? "", position: Int(line["position"]?.intValue ?? 0),
                 sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
                 cancelledQuantity: Int(line["cancelled_quantity"]?.intValue ?? 0),
-                vendorId: line["vendor_id"]?.stringValue, maxUnitPrice: line["max_unit_price"]?.intValue)
+                vendorId: line["vendor_id"]?.stringValue, maxUnitPrice: line["max_unit_price"]?.intValue,
+                fulfillment: line["fulfillment"].flatMap(Fulfillment.init(json:)))
         }
         let fulfillmentJSON = try JSONParser.parse(Array(try row.jsonData("fulfillment")))
         guard let fulfillment = Fulfillment(json: fulfillmentJSON),
@@ -143,7 +149,7 @@ public enum OrderStore {
                         [
                             "id": .string($0.id), "position": .int(Int64($0.position)), "sku": .string($0.sku),
                             "quantity": .int(Int64($0.quantity)), "vendor_id": .from($0.vendorId),
-                            "max_unit_price": .from($0.maxUnitPrice),
+                            "max_unit_price": .from($0.maxUnitPrice), "fulfillment": $0.fulfillment?.json ?? .null,
                         ]
                     })))
     }
@@ -155,6 +161,7 @@ public enum OrderStore {
             subs.append([
                 "id": .string(sub.id), "order_id": .string(sub.orderId), "vendor_id": .string(sub.vendorId),
                 "location": .string(sub.location), "currency": .string(sub.currency), "subtotal": .int(sub.subtotal),
+                "fulfillment": sub.fulfillment.json,
                 "accept_by": .string(PostgresTimestamp.format(sub.acceptBy)),
                 "ship_by": .string(PostgresTimestamp.format(sub.shipBy)),
                 "promised_delivery": .string(PostgresTimestamp.format(sub.promisedDelivery)),
@@ -178,10 +185,11 @@ public enum OrderStore {
             INSERT INTO orders (id, channel, customer_id, customer_email, currency, fulfillment, deliver_by, status, created_at)
             SELECT $5, $6, $7, $8, $9, $10::jsonb, $11, 'open', $12 FROM verdict WHERE ok
         ), ol AS (
-            INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price)
-            SELECT x.id, $5, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price
+            INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price, fulfillment)
+            SELECT x.id, $5, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price, x.fulfillment
             FROM jsonb_to_recordset($13::jsonb)
-                 AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint), verdict
+                 AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint, fulfillment jsonb),
+                 verdict
             WHERE ok
         )
         """
@@ -195,14 +203,14 @@ public enum OrderStore {
             s AS (
                 INSERT INTO suborders (id, order_id, vendor_id, location, status, currency, subtotal, accept_by, ship_by,
                                        promised_delivery, routing_reason, vendor_routing_reason, candidates_considered, replaces,
-                                       created_at, updated_at)
+                                       created_at, updated_at, fulfillment)
                 SELECT x.id, x.order_id, x.vendor_id, x.location, 'pending_acceptance', x.currency, x.subtotal,
                        x.accept_by, x.ship_by, x.promised_delivery, x.routing_reason, x.vendor_routing_reason, x.candidates_considered,
-                       x.replaces, x.created_at, x.created_at
+                       x.replaces, x.created_at, x.created_at, x.fulfillment
                 FROM jsonb_to_recordset($\(first)::jsonb) AS x(id text, order_id text, vendor_id text, location text,
                      currency text, subtotal bigint, accept_by timestamptz, ship_by timestamptz,
                      promised_delivery timestamptz, routing_reason text, vendor_routing_reason text, candidates_considered int, replaces text,
-                     created_at timestamptz)\(from)
+                     created_at timestamptz, fulfillment jsonb)\(from)
                 \(condition)
                 RETURNING id, order_id, created_at
             ), e AS (

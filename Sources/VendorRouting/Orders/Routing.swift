@@ -18,18 +18,42 @@ enum Routing {
 
     static let planner = RoutingPlanner()
 
+    /// The distinct fulfilments of lines (`perLine[i]`: line i's own or the order's) and each
+    /// line's index among them, as `PlanningLine.fulfillment` takes it.
+    static func fulfillmentIndexes(_ perLine: [Fulfillment]) -> (fulfillments: [Fulfillment], index: [Int]) {
+        var fulfillments: [Fulfillment] = []
+        let index = perLine.map { fulfillment in
+            if let i = fulfillments.firstIndex(of: fulfillment) { return i }
+            fulfillments.append(fulfillment)
+            return fulfillments.count - 1
+        }
+        return (fulfillments, index)
+    }
+
+    /// Reads the candidates (one statement, probation included) and plans: the one planning
+    /// step behind placement, quotes, approval and rerouting. Reads only; reserves nothing.
+    static func plan(
+        _ db: any Queryable, lines: [PlanningLine], fulfillments: [Fulfillment], currency: String, deliverBy: Date?,
+        excluding: Set<LocationKey> = [], now: Date, priceBook: PriceBook = PriceBook()
+    ) async throws -> (result: PlanningResult, offers: [StockOffer]) {
+        var onlyLocation: (vendorId: String, code: String)?
+        if fulfillments.count == 1, case .pickup(let vendorId, let location) = fulfillments[0] { onlyLocation = (vendorId, location) }
+        let skus = Array(Set(lines.map(\.sku)))
+        let offers = try await CandidateStore.stockOffers(db, skus: skus, currency: currency, onlyLocation: onlyLocation)
+        let candidates = priceBook.apply(
+            to: CandidateBuilder.candidates(offers, fulfillments: fulfillments, now: now, excluding: excluding))
+        return (planner.plan(PlanningRequest(lines: lines, candidates: candidates, deliverBy: deliverBy)), offers)
+    }
+
     static func planAndReserve(
-        _ tx: Transaction, lines: [PlanningLine], currency: String, fulfillment: Fulfillment, deliverBy: Date?,
+        _ tx: Transaction, lines: [PlanningLine], fulfillments: [Fulfillment], currency: String, deliverBy: Date?,
         excluding: Set<LocationKey>, now: Date, priceBook: PriceBook = PriceBook()
     ) async throws -> Outcome {
-        var onlyLocation: (vendorId: String, code: String)?
-        if case .pickup(let vendorId, let location) = fulfillment { onlyLocation = (vendorId, location) }
-        let skus = Array(Set(lines.map(\.sku)))
         for _ in 0..<OrderPlacement.maxAttempts {
-            let offers = try await CandidateStore.stockOffers(tx, skus: skus, currency: currency, onlyLocation: onlyLocation)
-            let candidates = priceBook.apply(
-                to: CandidateBuilder.candidates(offers, fulfillment: fulfillment, now: now, excluding: excluding))
-            switch planner.plan(PlanningRequest(lines: lines, candidates: candidates, deliverBy: deliverBy)) {
+            let (result, offers) = try await plan(
+                tx, lines: lines, fulfillments: fulfillments, currency: currency, deliverBy: deliverBy, excluding: excluding,
+                now: now, priceBook: priceBook)
+            switch result {
             case .infeasible(let indexes):
                 return .unservable(indexes)
             case .planned(let plan):
@@ -59,9 +83,10 @@ enum Routing {
     }
 
     /// Suborders for a plan. `orderLineIds[i]` is the order line behind planning line `i`.
+    /// `fulfillments[k]` is the fulfilment of the shipments planned with fulfilment index k.
     static func suborders(
-        from plan: RoutingPlan, orderId: String, currency: String, orderLineIds: [String], windows: VendorWindows,
-        replaces: String?, now: Date
+        from plan: RoutingPlan, orderId: String, currency: String, orderLineIds: [String], fulfillments: [Fulfillment],
+        windows: VendorWindows, replaces: String?, now: Date
     ) -> [Suborder] {
         plan.shipments.map { shipment in
             let lines = shipment.lines.map {
@@ -73,7 +98,7 @@ enum Routing {
             let ship = windows.ship[shipment.vendorId] ?? Vendor.defaultShipWindowSeconds
             return Suborder(
                 id: Identifier.make("sub"), orderId: orderId, vendorId: shipment.vendorId, location: shipment.location,
-                status: .pendingAcceptance, currency: currency, lines: lines,
+                fulfillment: fulfillments[shipment.fulfillment], status: .pendingAcceptance, currency: currency, lines: lines,
                 acceptBy: now.addingTimeInterval(TimeInterval(acceptance)), shipBy: now.addingTimeInterval(TimeInterval(ship)),
                 promisedDelivery: shipment.promisedDelivery, routingReason: plan.reason,
                 vendorRoutingReason: ShipmentReason.forVendor(shipment, candidatesConsidered: plan.candidatesConsidered),

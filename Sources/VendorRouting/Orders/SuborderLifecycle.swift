@@ -41,11 +41,7 @@ public enum SuborderLifecycle {
         _ tx: Transaction, suborderId: String, action: SuborderAction, details: ActionDetails = ActionDetails(),
         vendorScope: String?, now: Date = Date()
     ) async throws -> Suborder {
-        let owner = try await tx.query(
-            """
-            SELECT s.order_id, s.vendor_id, o.fulfillment->>'type' AS fulfillment_type
-            FROM suborders s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
-            """, [suborderId])
+        let owner = try await tx.query("SELECT s.order_id, s.vendor_id FROM suborders s WHERE s.id = $1", [suborderId])
         guard let row = owner.first else { throw DomainError.notFound("Suborder \(suborderId)") }
         if let vendorScope, try row.string("vendor_id") != vendorScope {
             throw DomainError.notFound("Suborder \(suborderId)")
@@ -60,7 +56,7 @@ public enum SuborderLifecycle {
                 "Suborder \(suborderId) is \(suborder.status.rawValue); \(action.rawValue) is allowed only from "
                     + action.allowedFrom.map(\.rawValue).sorted().joined(separator: " or ") + ".")
         }
-        if action == .ship, try row.optionalString("fulfillment_type") != "pickup" {
+        if action == .ship, !suborder.fulfillment.isPickup {
             // A shipment needs its carrier and tracking number; a pickup is handed over at the
             // counter, so they are optional there.
             var missing: [FieldError] = []
@@ -116,8 +112,9 @@ public enum SuborderLifecycle {
     }
 
     /// Routes a rejected or expired suborder's lines again, excluding only its own (vendor,
-    /// location). All lines together when one plan covers them, otherwise line by line; a line
-    /// nothing can take is cancelled on the order.
+    /// location), with the suborder's own fulfilment (a pickup suborder's lines stay pickups at
+    /// that location, so they find no other candidate). All lines together when one plan covers
+    /// them, otherwise line by line; a line nothing can take is cancelled on the order.
     static func reroute(_ tx: Transaction, _ old: Suborder, now: Date) async throws {
         guard let order = try await OrderStore.order(tx, id: old.orderId) else { return }
         let orderLines = Dictionary(uniqueKeysWithValues: order.lines.map { ($0.id, $0) })
@@ -134,12 +131,13 @@ public enum SuborderLifecycle {
             let outcome = try await Routing.planAndReserve(
                 tx, lines: lines.enumerated().map { i, line in
                     PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
-                }, currency: order.currency, fulfillment: order.fulfillment, deliverBy: order.deliverBy, excluding: excluded,
+                }, fulfillments: [old.fulfillment], currency: order.currency, deliverBy: order.deliverBy, excluding: excluded,
                 now: now)
             guard case .routed(let plan, let windows) = outcome else { return nil }
             return Routing.suborders(
                 from: plan, orderId: order.id, currency: order.currency,
-                orderLineIds: lines.map { old.lines[$0.index].orderLineId }, windows: windows, replaces: old.id, now: now)
+                orderLineIds: lines.map { old.lines[$0.index].orderLineId }, fulfillments: [old.fulfillment], windows: windows,
+                replaces: old.id, now: now)
         }
 
         if let together = try await route(planningLines) {

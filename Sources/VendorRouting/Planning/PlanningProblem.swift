@@ -11,6 +11,11 @@ import Foundation
 ///   for a single line). Its coverage is `min(demand, Σ stock)` and a greedy fill from the
 ///   cheapest candidate is the exact min-price assignment. Other groups (same sku, different
 ///   `vendor_id` / `max_unit_price` constraints) are solved exactly with max-flow / min-cost flow.
+/// - A candidate is a (vendor, location, fulfilment): in a mixed order one location may be a
+///   candidate for a pickup line and for delivered lines alike. Such candidates draw on the same
+///   stock, so a group whose candidates share a location ("pool") routes its flow through one
+///   pool node per location, which keeps coverage and assignment exact. Lines of different
+///   fulfilments never share a candidate, so simple groups never share a pool.
 struct PlanningProblem {
     struct Line {
         let index: Int
@@ -21,6 +26,7 @@ struct PlanningProblem {
     struct Candidate {
         let vendorId: String
         let location: String
+        let fulfillment: Int
         let promisedDelivery: Date
         let deliveryTime: Double
         /// Position in the order by (promisedDelivery, vendorId, location).
@@ -45,6 +51,12 @@ struct PlanningProblem {
         let deliveryRank: [Int]
         /// Candidate slots ordered by (delivery, id): the order the exact search branches in.
         let branchOrder: [Int]
+        /// Parallel to `candidates`: the stock pool (physical location) of each slot, an index
+        /// into `poolAvailable`.
+        let pool: [Int]
+        let poolAvailable: [Int]
+        /// Whether two slots share a pool (only in mixed orders); flows then pass pool nodes.
+        let sharedPools: Bool
     }
 
     struct Membership {
@@ -79,7 +91,11 @@ struct PlanningProblem {
         for candidate in request.candidates where seen.insert(PairKey(candidate)).inserted {
             all.append(candidate)
         }
-        all.sort { $0.vendorId != $1.vendorId ? $0.vendorId < $1.vendorId : $0.location < $1.location }
+        all.sort {
+            if $0.vendorId != $1.vendorId { return $0.vendorId < $1.vendorId }
+            if $0.location != $1.location { return $0.location < $1.location }
+            return $0.fulfillment < $1.fulfillment
+        }
 
         let requestLines = request.lines.filter { $0.quantity > 0 }
         var linesBySku: [String: [Int]] = [:]
@@ -91,6 +107,7 @@ struct PlanningProblem {
         func consider(_ c: Int, _ candidate: CandidateLocation, _ offer: CandidateOffer, _ lineIds: [Int]) {
             for l in lineIds {
                 let line = requestLines[l]
+                if line.fulfillment != candidate.fulfillment { continue }
                 if let vendor = line.vendorId, vendor != candidate.vendorId { continue }
                 if let max = line.maxUnitPrice, offer.unitPrice > max { continue }
                 eligibleByLine[l].append(EligibleOffer(candidate: c, offer: offer))
@@ -119,6 +136,7 @@ struct PlanningProblem {
             candidates.append(Candidate(
                 vendorId: candidate.vendorId,
                 location: candidate.location,
+                fulfillment: candidate.fulfillment,
                 promisedDelivery: candidate.promisedDelivery,
                 deliveryTime: candidate.promisedDelivery.timeIntervalSinceReferenceDate,
                 deliveryRank: 0
@@ -190,6 +208,20 @@ struct PlanningProblem {
                 return row
             }
             let available = offers.map(\.offer.available)
+            var poolOf: [String: Int] = [:]
+            var pool: [Int] = []
+            var poolAvailable: [Int] = []
+            for (slot, c) in candidateIds.enumerated() {
+                let key = candidates[c].vendorId + "\u{0}" + candidates[c].location
+                if let p = poolOf[key] {
+                    pool.append(p)
+                    poolAvailable[p] = min(poolAvailable[p], available[slot])
+                } else {
+                    poolOf[key] = poolAvailable.count
+                    pool.append(poolAvailable.count)
+                    poolAvailable.append(available[slot])
+                }
+            }
             let prices = offers.map(\.offer.unitPrice)
             let quantities = members.map { lines[$0].quantity }
             let ranks = candidateIds.map { deliveryRanks[$0] }
@@ -208,7 +240,10 @@ struct PlanningProblem {
                 eligible: eligible,
                 isSimple: eligible.allSatisfy { $0 == eligible[0] },
                 deliveryRank: ranks,
-                branchOrder: branchOrder
+                branchOrder: branchOrder,
+                pool: pool,
+                poolAvailable: poolAvailable,
+                sharedPools: poolAvailable.count < candidateIds.count
             ))
             for (slot, c) in candidateIds.enumerated() {
                 memberships[c].append(Membership(group: g, slot: slot, available: available[slot]))
@@ -249,14 +284,16 @@ struct PlanningProblem {
     private struct PairKey: Hashable {
         let vendorId: String
         let location: String
+        let fulfillment: Int
         init(_ candidate: CandidateLocation) {
             vendorId = candidate.vendorId
             location = candidate.location
+            fulfillment = candidate.fulfillment
         }
     }
 
-    /// Line slots of a group partitioned into clusters of lines that share candidates
-    /// (connected components of the line–candidate eligibility graph).
+    /// Line slots of a group partitioned into clusters of lines that share candidates, or
+    /// candidates' stock (connected components of the line–pool eligibility graph).
     private func clusters(group g: Int) -> [[Int]] {
         let group = groups[g]
         var parent = Array(group.lines.indices)
@@ -268,13 +305,14 @@ struct PlanningProblem {
             }
             return x
         }
+        var firstInPool = Array(repeating: -1, count: group.poolAvailable.count)
         for slot in group.candidates.indices {
-            var first: Int?
+            let pool = group.pool[slot]
             for lineSlot in group.lines.indices where group.eligible[lineSlot][slot] {
-                if let root = first {
-                    parent[find(lineSlot)] = find(root)
+                if firstInPool[pool] >= 0 {
+                    parent[find(lineSlot)] = find(firstInPool[pool])
                 } else {
-                    first = lineSlot
+                    firstInPool[pool] = lineSlot
                 }
             }
         }
@@ -299,7 +337,8 @@ struct PlanningProblem {
         }
         let lineSlots = lineSlots ?? Array(group.lines.indices)
         let demand = lineSlots.reduce(0) { PlanningMath.add($0, group.quantities[$1]) }
-        var network = FlowNetwork(nodeCount: 2 + lineSlots.count + slots.count)
+        let poolBase = 2 + lineSlots.count + slots.count
+        var network = FlowNetwork(nodeCount: poolBase + (group.sharedPools ? group.poolAvailable.count : 0))
         let source = 0
         let sink = 1
         for (i, lineSlot) in lineSlots.enumerated() {
@@ -308,10 +347,29 @@ struct PlanningProblem {
                 network.addEdge(from: 2 + i, to: 2 + lineSlots.count + j, capacity: group.quantities[lineSlot])
             }
         }
-        for (j, slot) in slots.enumerated() {
-            network.addEdge(from: 2 + lineSlots.count + j, to: sink, capacity: group.available[slot])
-        }
+        addStockEdges(&network, group: group, slots: slots, firstSlotNode: 2 + lineSlots.count, poolBase: poolBase, sink: sink)
         return network.maxFlow(source: source, sink: sink, limit: demand)
+    }
+
+    /// Slot → sink edges capped by each slot's stock; with shared pools, slot → pool → sink, so
+    /// two candidates of one location never take more than the location holds.
+    private func addStockEdges(
+        _ network: inout FlowNetwork, group: Group, slots: [Int], firstSlotNode: Int, poolBase: Int, sink: Int
+    ) {
+        guard group.sharedPools else {
+            for (j, slot) in slots.enumerated() {
+                network.addEdge(from: firstSlotNode + j, to: sink, capacity: group.available[slot])
+            }
+            return
+        }
+        var used = Set<Int>()
+        for (j, slot) in slots.enumerated() {
+            let p = group.pool[slot]
+            network.addEdge(from: firstSlotNode + j, to: poolBase + p, capacity: group.available[slot])
+            if used.insert(p).inserted {
+                network.addEdge(from: poolBase + p, to: sink, capacity: group.poolAvailable[p])
+            }
+        }
     }
 
     /// Whether the candidates in `slots` can cover the whole group. Same answer as
@@ -333,15 +391,18 @@ struct PlanningProblem {
             }
             if stock < quantity { return false }
         }
-        var left = slots.map { group.available[$0] }
+        // Stock left per slot, or per pool when slots share one.
+        var left = group.sharedPools ? group.poolAvailable : slots.map { group.available[$0] }
         let order = group.lines.indices.sorted { options[$0] != options[$1] ? options[$0] < options[$1] : $0 < $1 }
         var greedyCovers = true
         for lineSlot in order {
             var need = group.quantities[lineSlot]
-            for (j, slot) in slots.enumerated() where need > 0 && left[j] > 0 && group.eligible[lineSlot][slot] {
-                let take = min(need, left[j])
+            for (j, slot) in slots.enumerated() where need > 0 && group.eligible[lineSlot][slot] {
+                let k = group.sharedPools ? group.pool[slot] : j
+                guard left[k] > 0 else { continue }
+                let take = min(need, left[k])
                 need -= take
-                left[j] -= take
+                left[k] -= take
             }
             if need > 0 {
                 greedyCovers = false
@@ -396,7 +457,8 @@ struct PlanningProblem {
 
         // Lines with different eligibility: exact min-cost flow, cost (price, delivery rank).
         let lineCount = group.lines.count
-        var network = FlowNetwork(nodeCount: 2 + lineCount + slots.count)
+        let poolBase = 2 + lineCount + slots.count
+        var network = FlowNetwork(nodeCount: poolBase + (group.sharedPools ? group.poolAvailable.count : 0))
         var arcs: [(edge: Int, lineSlot: Int, slot: Int)] = []
         for lineSlot in 0..<lineCount {
             network.addEdge(from: 0, to: 2 + lineSlot, capacity: group.quantities[lineSlot])
@@ -409,9 +471,7 @@ struct PlanningProblem {
                 arcs.append((edge, lineSlot, slot))
             }
         }
-        for (j, slot) in slots.enumerated() {
-            network.addEdge(from: 2 + lineCount + j, to: 1, capacity: group.available[slot])
-        }
+        addStockEdges(&network, group: group, slots: slots, firstSlotNode: 2 + lineCount, poolBase: poolBase, sink: 1)
         guard network.minCostFlow(source: 0, sink: 1, limit: group.demand) >= group.demand else { return nil }
         var allocations: [Allocation] = []
         var price: Int64 = 0

@@ -14,13 +14,19 @@ public struct PlanningLine: Sendable, Hashable {
     public var vendorId: String?
     /// When set, only offers with `unitPrice <= maxUnitPrice` may serve the line.
     public var maxUnitPrice: Int64?
+    /// The line's fulfilment, as an index the caller assigns (mixed cart): only candidates of the
+    /// same fulfilment may serve it. Orders with one fulfilment leave every line at 0.
+    public var fulfillment: Int
 
-    public init(index: Int, sku: String, quantity: Int, vendorId: String? = nil, maxUnitPrice: Int64? = nil) {
+    public init(
+        index: Int, sku: String, quantity: Int, vendorId: String? = nil, maxUnitPrice: Int64? = nil, fulfillment: Int = 0
+    ) {
         self.index = index
         self.sku = sku
         self.quantity = quantity
         self.vendorId = vendorId
         self.maxUnitPrice = maxUnitPrice
+        self.fulfillment = fulfillment
     }
 }
 
@@ -47,12 +53,23 @@ public struct CandidateLocation: Sendable, Hashable {
     public var promisedDelivery: Date
     /// Offers keyed by sku.
     public var offers: [String: CandidateOffer]
+    /// The fulfilment this candidate serves (see `PlanningLine.fulfillment`). One (vendor,
+    /// location) may appear once per fulfilment; those candidates share the location's stock.
+    public var fulfillment: Int
+    /// The vendor is on probation (routing by performance): used only when no plan without
+    /// such vendors covers the order.
+    public var onProbation: Bool
 
-    public init(vendorId: String, location: String, promisedDelivery: Date, offers: [String: CandidateOffer]) {
+    public init(
+        vendorId: String, location: String, promisedDelivery: Date, offers: [String: CandidateOffer], fulfillment: Int = 0,
+        onProbation: Bool = false
+    ) {
         self.vendorId = vendorId
         self.location = location
         self.promisedDelivery = promisedDelivery
         self.offers = offers
+        self.fulfillment = fulfillment
+        self.onProbation = onProbation
     }
 }
 
@@ -90,19 +107,23 @@ public struct PlannedLine: Sendable, Hashable {
     public var lineTotal: Int64 { PlanningMath.multiply(unitPrice, quantity) }
 }
 
-/// One shipment (one future suborder): everything a single (vendor, location) sends.
+/// One shipment (one future suborder): everything a single (vendor, location) sends for one
+/// fulfilment.
 public struct PlannedShipment: Sendable, Hashable {
     public var vendorId: String
     public var location: String
     public var promisedDelivery: Date
     /// Sorted by `lineIndex`; an order line appears at most once per shipment.
     public var lines: [PlannedLine]
+    /// The fulfilment index of the candidate (see `PlanningLine.fulfillment`).
+    public var fulfillment: Int
 
-    public init(vendorId: String, location: String, promisedDelivery: Date, lines: [PlannedLine]) {
+    public init(vendorId: String, location: String, promisedDelivery: Date, lines: [PlannedLine], fulfillment: Int = 0) {
         self.vendorId = vendorId
         self.location = location
         self.promisedDelivery = promisedDelivery
         self.lines = lines
+        self.fulfillment = fulfillment
     }
 
     /// Σ `unitPrice × quantity` over the shipment's lines.
@@ -113,7 +134,7 @@ public struct PlannedShipment: Sendable, Hashable {
 
 /// The chosen routing of an order.
 public struct RoutingPlan: Sendable, Hashable {
-    /// Sorted by (vendorId, location).
+    /// Sorted by (vendorId, location, fulfillment).
     public var shipments: [PlannedShipment]
     /// Number of candidate locations that were eligible for at least one line.
     public var candidatesConsidered: Int

@@ -5,8 +5,10 @@ import Foundation
 ///
 /// Objective, in strict order:
 /// 1. cover every unit of every line, using only candidates that meet the line's `vendorId`,
-///    `maxUnitPrice` and the order's `deliverBy`, with stock available;
-/// 2. fewest shipments (distinct (vendor, location) pairs used);
+///    `maxUnitPrice`, fulfilment and the order's `deliverBy`, with stock available;
+/// 1b. use no vendor on probation (`CandidateLocation.onProbation`) when a plan without them
+///    covers the order; otherwise the rest of the objective applies to every candidate;
+/// 2. fewest shipments (distinct (vendor, location, fulfilment) used);
 /// 3. earliest last delivery (max `promisedDelivery` over the used shipments);
 /// 4. lowest total price Σ unit price × quantity;
 /// 5. ties: the sorted list of used (vendorId, location) pairs, compared lexicographically.
@@ -33,6 +35,35 @@ public struct RoutingPlanner: Sendable {
     }
 
     public func plan(_ request: PlanningRequest) -> PlanningResult {
+        let probation = Set(request.candidates.filter(\.onProbation).map(\.vendorId))
+        guard !probation.isEmpty else { return planCovering(request) }
+        var trusted = request
+        trusted.candidates = request.candidates.filter { !$0.onProbation }
+        if case .planned(var plan) = planCovering(trusted) {
+            plan.reason += " " + Self.probationSetAside(probation)
+            return .planned(plan)
+        }
+        guard case .planned(var plan) = planCovering(request) else { return planCovering(request) }
+        let used = Set(plan.shipments.map(\.vendorId)).intersection(probation).sorted()
+        if !used.isEmpty {
+            plan.reason += " " + Self.probationUsed(used)
+        }
+        return .planned(plan)
+    }
+
+    static func probationSetAside(_ vendors: Set<String>) -> String {
+        let names = vendors.sorted().joined(separator: ", ")
+        return "Vendor\(vendors.count == 1 ? "" : "s") on probation (\(names)) set aside: a plan without them covers the order."
+    }
+
+    static func probationUsed(_ vendors: [String]) -> String {
+        let names = vendors.joined(separator: ", ")
+        return "Vendor\(vendors.count == 1 ? "" : "s") \(names) \(vendors.count == 1 ? "is" : "are") on probation "
+            + "(low acceptance rate) and used only as a last resort: no plan without \(vendors.count == 1 ? "it" : "them") covers the order."
+    }
+
+    /// Objective steps 1 and 2–5 over the given candidates.
+    func planCovering(_ request: PlanningRequest) -> PlanningResult {
         let problem: PlanningProblem
         switch PlanningProblem.compile(request) {
         case .infeasible(let indexes, _):
@@ -123,7 +154,8 @@ public struct RoutingPlanner: Sendable {
                 vendorId: candidate.vendorId,
                 location: candidate.location,
                 promisedDelivery: candidate.promisedDelivery,
-                lines: lines.sorted { ($0.lineIndex, $0.sku) < ($1.lineIndex, $1.sku) }
+                lines: lines.sorted { ($0.lineIndex, $0.sku) < ($1.lineIndex, $1.sku) },
+                fulfillment: candidate.fulfillment
             )
         }
     }
