@@ -84,6 +84,7 @@ public enum SettlementStore {
             FROM suborders s
             JOIN suborder_lines l ON l.suborder_id = s.id
             WHERE s.status = 'delivered' AND s.delivered_at <= $1
+              AND l.quantity > 0  -- a line refused whole on a partial acceptance sold nothing
               AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
             """, [periodEnd])
         for row in sales.rows {

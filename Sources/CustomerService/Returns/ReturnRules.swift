@@ -123,6 +123,9 @@ public enum ReturnRules {
                 let message: String
                 if !found.shipped {
                     message = "this line has not shipped, so nothing of it can be returned"
+                } else if found.quantity == 0 {
+                    // Refused whole on a partial acceptance: its suborder shipped none of it.
+                    message = "no unit of this line was accepted or shipped, so nothing of it can be returned"
                 } else if found.returnable == 0 {
                     message = "all \(found.quantity) shipped units of this line are already in other returns"
                 } else {

@@ -25,6 +25,11 @@ struct CustomerTimeline: Sendable {
         let messages = Dictionary(
             try await CaseStore.messages(db, ids: ids(.message)).map { ($0.id, $0.json) },
             uniquingKeysWith: { a, _ in a })
+        // A suborder status entry shows the suborder as it is now (lines with their refused
+        // units, `replaces`, `rerouted_to`), under the status the entry records.
+        let suborders = Dictionary(
+            try await OrderStore.suborders(db, ids: ids(.suborderStatus)).map { ($0.id, $0.json) },
+            uniquingKeysWith: { a, _ in a })
         let data: [JSONValue] = entries.items.map { entry in
             switch entry.kind {
             case .order:
@@ -37,6 +42,10 @@ struct CustomerTimeline: Sendable {
                 return entry.json(data: messages[entry.id] ?? ["id": .string(entry.id)])
             case .suborderStatus, .returnStatus, .caseStatus, .orderStatus:
                 var object = JSONObject([("status", .from(entry.status))])
+                if entry.kind == .suborderStatus, case .object(var suborder)? = suborders[entry.id] {
+                    suborder["status"] = .from(entry.status)
+                    object = suborder
+                }
                 switch entry.kind {
                 case .suborderStatus:
                     object["suborder_id"] = .string(entry.id)

@@ -22,8 +22,13 @@ public struct SuborderLine: Sendable, JSONRepresentable {
     public let id: String
     public let orderLineId: String
     public let sku: String
+    /// The units this suborder holds: after a partial acceptance, the accepted ones only.
     public let quantity: Int
     public let unitPrice: Int64
+    /// Units the vendor refused when it accepted (v1.2 partial acceptance); they were rerouted
+    /// or cancelled on the order line.
+    public var refusedQuantity: Int = 0
+    public var refusedReason: String?
 
     public init(id: String, orderLineId: String, sku: String, quantity: Int, unitPrice: Int64) {
         self.id = id
@@ -37,6 +42,7 @@ public struct SuborderLine: Sendable, JSONRepresentable {
         [
             "id": .string(id), "order_line_id": .string(orderLineId), "sku": .string(sku),
             "quantity": .int(Int64(quantity)), "unit_price": .int(unitPrice),
+            "refused_quantity": .int(Int64(refusedQuantity)), "refused_reason": .from(refusedReason),
         ]
     }
 }
@@ -61,6 +67,9 @@ public struct Suborder: Sendable, JSONRepresentable {
     public let candidatesConsidered: Int
     public let replaces: String?
     public var replacedBy: String?
+    /// Every suborder whose `replaces` is this one (v1.2): computed from `replaces` when read,
+    /// so it never drifts from the replacements that exist.
+    public var reroutedTo: [String] = []
     public var carrier: String?
     public var trackingNumber: String?
     public var reason: String?
@@ -120,7 +129,8 @@ public struct Suborder: Sendable, JSONRepresentable {
             "lines": .from(lines), "subtotal": .int(subtotal), "accept_by": .string(RFC3339.format(acceptBy)),
             "ship_by": .string(RFC3339.format(shipBy)), "promised_delivery": .string(RFC3339.format(promisedDelivery)),
             "routing": ["reason": .string(routingReason), "candidates_considered": .int(Int64(candidatesConsidered))],
-            "replaces": .from(replaces), "replaced_by": .from(replacedBy), "carrier": .from(carrier),
+            "replaces": .from(replaces), "replaced_by": .from(replacedBy),
+            "rerouted_to": .array(reroutedTo.map { .string($0) }), "carrier": .from(carrier),
             "tracking_number": .from(trackingNumber), "reason": .from(reason),
             "delivered_at": deliveredAt.map { .string(RFC3339.format($0)) } ?? .null,
             "created_at": .string(RFC3339.format(createdAt)), "updated_at": .string(RFC3339.format(updatedAt)),

@@ -13,9 +13,13 @@ public enum OrderStore {
                s.feed_xid::text AS feed_xid, s.feed_seq,
                coalesce(s.fulfillment, (SELECT o.fulfillment FROM orders o WHERE o.id = s.order_id)) AS fulfillment,
                (SELECT coalesce(json_agg(json_build_object('id', l.id, 'order_line_id', l.order_line_id, 'sku', l.sku,
-                                                           'quantity', l.quantity, 'unit_price', l.unit_price)
+                                                           'quantity', l.quantity, 'unit_price', l.unit_price,
+                                                           'refused_quantity', l.refused_quantity,
+                                                           'refused_reason', l.refused_reason)
                                          ORDER BY l.position), '[]')
-                FROM suborder_lines l WHERE l.suborder_id = s.id) AS lines
+                FROM suborder_lines l WHERE l.suborder_id = s.id) AS lines,
+               (SELECT coalesce(json_agg(r.id ORDER BY r.created_at, r.id), '[]')
+                FROM suborders r WHERE r.replaces = s.id) AS rerouted_to
         FROM suborders s
         """
 
@@ -28,12 +32,15 @@ public enum OrderStore {
             throw RowDecodingError(column: "fulfillment", reason: "unreadable suborder fulfillment")
         }
         let lines = (linesJSON.arrayValue ?? []).map { line in
-            SuborderLine(
+            var decoded = SuborderLine(
                 id: line["id"]?.stringValue ?? "", orderLineId: line["order_line_id"]?.stringValue ?? "",
                 sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
                 unitPrice: line["unit_price"]?.intValue ?? 0)
+            decoded.refusedQuantity = Int(line["refused_quantity"]?.intValue ?? 0)
+            decoded.refusedReason = line["refused_reason"]?.stringValue
+            return decoded
         }
-        return Suborder(
+        var suborder = Suborder(
             id: try row.string("id"), orderId: try row.string("order_id"), vendorId: try row.string("vendor_id"),
             location: try row.string("location"), fulfillment: fulfillment, status: status, currency: try row.string("currency"), lines: lines,
             acceptBy: try row.date("accept_by"), shipBy: try row.date("ship_by"),
@@ -44,6 +51,9 @@ public enum OrderStore {
             trackingNumber: try row.optionalString("tracking_number"), reason: try row.optionalString("reason"),
             deliveredAt: try row.optionalDate("delivered_at"), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
+        suborder.reroutedTo = try JSONParser.parse(Array(try row.jsonData("rerouted_to"))).arrayValue?
+            .compactMap(\.stringValue) ?? []
+        return suborder
     }
 
     // MARK: reads
@@ -56,6 +66,12 @@ public enum OrderStore {
     public static func suborders(_ db: any Queryable, orderId: String) async throws -> [Suborder] {
         try await db.query(suborderSelect + " WHERE s.order_id = $1 ORDER BY s.created_at, s.id", [orderId])
             .rows.map(decodeSuborder)
+    }
+
+    /// Suborders by id, in no particular order (the customer timeline's status entries).
+    public static func suborders(_ db: any Queryable, ids: [String]) async throws -> [Suborder] {
+        guard !ids.isEmpty else { return [] }
+        return try await db.query(suborderSelect + " WHERE s.id = ANY($1)", [Array(Set(ids))]).rows.map(decodeSuborder)
     }
 
     static let orderSelect = """
@@ -289,6 +305,24 @@ public enum OrderStore {
             )
             INSERT INTO suborder_events (suborder_id, order_id, status) SELECT id, order_id, $2 FROM u
             """, [suborder.id, status.rawValue, carrier, trackingNumber, reason, delivered])
+    }
+
+    /// Records a partial acceptance on the (locked) suborder's lines: `quantity` drops to the
+    /// accepted units, the refused ones and their reason are kept beside it, and the stored
+    /// subtotal follows.
+    public static func refuseUnits(_ tx: Transaction, suborderId: String, _ refusals: [Refusal]) async throws {
+        guard !refusals.isEmpty else { return }
+        try await tx.query(
+            """
+            WITH r AS (
+                UPDATE suborder_lines l
+                SET quantity = l.quantity - r.q, refused_quantity = l.refused_quantity + r.q, refused_reason = r.reason
+                FROM unnest($2::text[], $3::int[], $4::text[]) AS r(id, q, reason)
+                WHERE l.id = r.id AND l.suborder_id = $1
+                RETURNING l.unit_price * r.q AS refused_amount
+            )
+            UPDATE suborders SET subtotal = subtotal - (SELECT coalesce(sum(refused_amount), 0) FROM r) WHERE id = $1
+            """, [suborderId, refusals.map(\.lineId), refusals.map(\.quantity), refusals.map(\.reason)])
     }
 
     public static func setReplacedBy(_ tx: Transaction, suborderId: String, replacedBy: String) async throws {

@@ -132,7 +132,8 @@ enum StockReservations {
 }
 
 extension Suborder {
+    /// The units it holds in stock; a line refused whole (quantity 0) holds none.
     var stockUnits: [StockUnits] {
-        lines.map { StockUnits(vendorId: vendorId, location: location, sku: $0.sku, quantity: $0.quantity) }
+        lines.filter { $0.quantity > 0 }.map { StockUnits(vendorId: vendorId, location: location, sku: $0.sku, quantity: $0.quantity) }
     }
 }

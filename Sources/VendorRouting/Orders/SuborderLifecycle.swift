@@ -8,11 +8,14 @@ public struct ActionDetails: Sendable {
     public var reason: String?
     public var carrier: String?
     public var trackingNumber: String?
+    /// Units refused on accept (v1.2 partial acceptance); empty for a plain accept.
+    public var refusals: [Refusal]
 
-    public init(reason: String? = nil, carrier: String? = nil, trackingNumber: String? = nil) {
+    public init(reason: String? = nil, carrier: String? = nil, trackingNumber: String? = nil, refusals: [Refusal] = []) {
         self.reason = reason
         self.carrier = carrier
         self.trackingNumber = trackingNumber
+        self.refusals = refusals
     }
 }
 
@@ -69,6 +72,8 @@ public enum SuborderLifecycle {
                 "Suborder \(suborderId) had to be accepted by \(RFC3339.format(suborder.acceptBy)); it will be rerouted.")
         }
         switch action {
+        case .accept where !details.refusals.isEmpty:
+            try await acceptPartly(tx, suborder, refusals: details.refusals, now: now)
         case .accept:
             try await OrderStore.updateStatus(tx, suborder, to: target)
         case .ship:
@@ -111,17 +116,50 @@ public enum SuborderLifecycle {
         }
     }
 
-    /// Routes a rejected or expired suborder's lines again, excluding only its own (vendor,
-    /// location), with the suborder's own fulfilment (a pickup suborder's lines stay pickups at
-    /// that location, so they find no other candidate). All lines together when one plan covers
-    /// them, otherwise line by line; a line nothing can take is cancelled on the order.
+    /// Accepts a pending suborder but for the refused units: they leave its lines (which keep
+    /// them as `refused_quantity`), their reservation is released and they are rerouted like
+    /// rejected units, into suborders that replace this one.
+    static func acceptPartly(_ tx: Transaction, _ suborder: Suborder, refusals: [Refusal], now: Date) async throws {
+        let refused = try PartialAcceptance.check(refusals, lines: suborder.lines)
+        // Released here and reserved elsewhere: lock every row it may touch first, in the
+        // global order, as reject does.
+        try await StockReservations.lockAll(tx, skus: refused.map(\.line.sku))
+        try await StockReservations.release(
+            tx,
+            refused.map {
+                StockUnits(vendorId: suborder.vendorId, location: suborder.location, sku: $0.line.sku, quantity: $0.quantity)
+            })
+        try await OrderStore.refuseUnits(tx, suborderId: suborder.id, refusals)
+        try await OrderStore.updateStatus(tx, suborder, to: .accepted)
+        try await reroute(tx, from: suborder, units: refused, now: now)
+    }
+
+    /// Routes a rejected or expired suborder's lines again (see `reroute(_:from:units:now:)`);
+    /// the old suborder's `replaced_by` names the first replacement.
     static func reroute(_ tx: Transaction, _ old: Suborder, now: Date) async throws {
-        guard let order = try await OrderStore.order(tx, id: old.orderId) else { return }
+        let units = old.lines.map { PartialAcceptance.RefusedUnits(line: $0, quantity: $0.quantity) }
+        let created = try await reroute(tx, from: old, units: units, now: now)
+        if let first = created.first {
+            try await OrderStore.setReplacedBy(tx, suborderId: old.id, replacedBy: first.id)
+        }
+    }
+
+    /// Routes these units of `old`'s lines again, excluding only its own (vendor, location), with
+    /// `old`'s own fulfilment (a pickup suborder's lines stay pickups at that location, so they
+    /// find no other candidate), into new suborders whose `replaces` is `old`. All lines together when one plan covers them,
+    /// otherwise line by line; a line nothing can take is cancelled on the order. Returns the
+    /// new suborders.
+    @discardableResult
+    static func reroute(
+        _ tx: Transaction, from old: Suborder, units: [PartialAcceptance.RefusedUnits], now: Date
+    ) async throws -> [Suborder] {
+        let units = units.filter { $0.quantity > 0 }
+        guard !units.isEmpty, let order = try await OrderStore.order(tx, id: old.orderId) else { return [] }
         let orderLines = Dictionary(uniqueKeysWithValues: order.lines.map { ($0.id, $0) })
-        let planningLines = old.lines.enumerated().map { i, line in
+        let planningLines = units.enumerated().map { i, unit in
             PlanningLine(
-                index: i, sku: line.sku, quantity: line.quantity, vendorId: orderLines[line.orderLineId]?.vendorId,
-                maxUnitPrice: orderLines[line.orderLineId]?.maxUnitPrice)
+                index: i, sku: unit.line.sku, quantity: unit.quantity, vendorId: orderLines[unit.line.orderLineId]?.vendorId,
+                maxUnitPrice: orderLines[unit.line.orderLineId]?.maxUnitPrice)
         }
         let excluded: Set<LocationKey> = [LocationKey(vendorId: old.vendorId, location: old.location)]
         var created: [Suborder] = []
@@ -136,8 +174,8 @@ public enum SuborderLifecycle {
             guard case .routed(let plan, let windows) = outcome else { return nil }
             return Routing.suborders(
                 from: plan, orderId: order.id, currency: order.currency,
-                orderLineIds: lines.map { old.lines[$0.index].orderLineId }, fulfillments: [old.fulfillment], windows: windows,
-                replaces: old.id, now: now)
+                orderLineIds: lines.map { units[$0.index].line.orderLineId }, fulfillments: [old.fulfillment],
+                windows: windows, replaces: old.id, now: now)
         }
 
         if let together = try await route(planningLines) {
@@ -147,17 +185,15 @@ public enum SuborderLifecycle {
                 if let single = try await route([line]) {
                     created.append(contentsOf: single)
                 } else {
-                    cancelledUnits[old.lines[line.index].orderLineId, default: 0] += line.quantity
+                    cancelledUnits[units[line.index].line.orderLineId, default: 0] += line.quantity
                 }
             }
         }
         try await OrderStore.insertSuborders(tx, created)
         try await Outbox.enqueue(
             tx, created.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now)
-        if let first = created.first {
-            try await OrderStore.setReplacedBy(tx, suborderId: old.id, replacedBy: first.id)
-        }
         try await OrderStore.cancelUnits(tx, cancelledUnits)
+        return created
     }
 
     /// Cancels every suborder of the order that has not shipped yet.
