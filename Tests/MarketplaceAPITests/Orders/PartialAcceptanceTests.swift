@@ -182,6 +182,27 @@ struct PartialAcceptanceE2ETests {
         }
     }
 
+    @Test("refused units may go to the same vendor's other location: only the refusing (vendor, location) is excluded")
+    func otherLocationOfTheSameVendor() async throws {
+        try await TestServer.run { server in
+            let shop = try await Shop.open(server)
+            let r = try await shop.sku()
+            let v = try await shop.seller(code: "WH1", items: [StockedItem(sku: r, onHand: 4, price: 100)])
+            try await shop.stockLocation(v, code: "WH2", items: [StockedItem(sku: r, onHand: 4, price: 100)])
+            let vKey = try await shop.vendorKey(v)
+            let order = try await shop.placeOK(lines: [K.line(r, 3)])
+            let original = try #require(K.suborders(order).first)
+            #expect(original["location"]?.stringValue == "WH1", "\(order)")
+            let accepted = try await shop.actOK(
+                "accept", K.id(original), as: vKey, body: P.refuse([(P.lineId(original, sku: r), 1, "WH1 short")]))
+            let replacement = try await shop.suborder(try #require(P.reroutedTo(accepted).first, "\(accepted)"))
+            #expect(replacement["vendor_id"]?.stringValue == v && replacement["location"]?.stringValue == "WH2")
+            #expect(K.lines(replacement).first?["quantity"]?.intValue == 1)
+            try await shop.expectStock(v, r, location: "WH1", onHand: 4, reserved: 2)
+            try await shop.expectStock(v, r, location: "WH2", onHand: 4, reserved: 1)
+        }
+    }
+
     @Test("every bad refusal is a 422 naming the field, and writes nothing")
     func validation() async throws {
         try await TestServer.run { server in
