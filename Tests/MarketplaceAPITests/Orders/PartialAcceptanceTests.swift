@@ -51,7 +51,9 @@ enum PartialKit {
 
 private typealias P = PartialKit
 
-@Suite("Orders: partial acceptance (v1.2)")
+/// Serialized: each test runs a server of its own, and the parallel suites already come close
+/// to the test cluster's connection limit.
+@Suite("Orders: partial acceptance (v1.2)", .serialized)
 struct PartialAcceptanceE2ETests {
     @Test("accept refusing some units: quantities, subtotal, stock released at A and reserved at B, replaces/rerouted_to, events")
     func happyPath() async throws {
@@ -177,6 +179,27 @@ struct PartialAcceptanceE2ETests {
             #expect(cancelled["status"]?.stringValue == "cancelled")
             #expect(K.lines(cancelled.json).map { $0["cancelled_quantity"]?.intValue } == [2, 2])
             try await shop.expectStock(c, z, onHand: 5, reserved: 0)
+        }
+    }
+
+    @Test("refused units may go to the same vendor's other location: only the refusing (vendor, location) is excluded")
+    func otherLocationOfTheSameVendor() async throws {
+        try await TestServer.run { server in
+            let shop = try await Shop.open(server)
+            let r = try await shop.sku()
+            let v = try await shop.seller(code: "WH1", items: [StockedItem(sku: r, onHand: 4, price: 100)])
+            try await shop.stockLocation(v, code: "WH2", items: [StockedItem(sku: r, onHand: 4, price: 100)])
+            let vKey = try await shop.vendorKey(v)
+            let order = try await shop.placeOK(lines: [K.line(r, 3)])
+            let original = try #require(K.suborders(order).first)
+            #expect(original["location"]?.stringValue == "WH1", "\(order)")
+            let accepted = try await shop.actOK(
+                "accept", K.id(original), as: vKey, body: P.refuse([(P.lineId(original, sku: r), 1, "WH1 short")]))
+            let replacement = try await shop.suborder(try #require(P.reroutedTo(accepted).first, "\(accepted)"))
+            #expect(replacement["vendor_id"]?.stringValue == v && replacement["location"]?.stringValue == "WH2")
+            #expect(K.lines(replacement).first?["quantity"]?.intValue == 1)
+            try await shop.expectStock(v, r, location: "WH1", onHand: 4, reserved: 2)
+            try await shop.expectStock(v, r, location: "WH2", onHand: 4, reserved: 1)
         }
     }
 
@@ -310,39 +333,6 @@ struct PartialAcceptanceE2ETests {
             #expect(K.suborders(try await shop.order(K.id(order))).count == 2)
             try await shop.expectStock(a, x, onHand: 5, reserved: 1)
             try await shop.expectStock(b, x, onHand: 5, reserved: 2)
-        }
-    }
-
-    @Test("settlement over a partly accepted suborder settles the accepted units only")
-    func settlement() async throws {
-        try await TestServer.run { server in
-            let world = try await SettlementWorld.open(server)
-            let vendor = try await world.vendor(commissionRateBps: 1000)
-            let p = try await world.item(vendor, category: "general", price: 1000)
-            let q = try await world.item(vendor, category: "general", price: 500)
-            let order = try await world.place([(p, 3), (q, 1)])
-            let sub = try #require(order["suborders"]?.arrayValue?.first)
-            let subId = SettlementWorld.id(sub)
-            let accepted = try await world.admin.post(
-                "/v1/suborders/\(subId)/accept",
-                P.refuse([(P.lineId(sub, sku: p), 1, "scratched"), (P.lineId(sub, sku: q), 1, "missing")]))
-            #expect(accepted.status == 200, "\(accepted)")
-            for action in ["ship", "deliver"] {
-                let body: JSONValue? = action == "ship" ? ["carrier": "DHL", "tracking_number": "T-1"] : nil
-                let response = try await world.admin.post("/v1/suborders/\(subId)/\(action)", body)
-                try #require(response.status == 200, "\(action): \(response)")
-            }
-            let run = try await world.run()
-            let statement = try #require(SettlementWorld.statement(run, vendor: vendor), "\(run)")
-            #expect(statement["gross_sales"]?.intValue == 2000, "\(statement)")
-            #expect(statement["commission"]?.intValue == 200)
-            #expect(statement["line_count"]?.intValue == 1, "the line refused whole sold nothing")
-            let lines = try await world.lines(run: SettlementWorld.id(run), vendor: vendor)
-            #expect(lines.count == 1)
-            #expect(lines.first?["sku"]?.stringValue == p && lines.first?["quantity"]?.intValue == 2, "\(lines)")
-            #expect(lines.first?["amount"]?.intValue == 2000)
-            try await world.expectBalanced(run: SettlementWorld.id(run))
-            try await world.expectNoLineSettledTwice()
         }
     }
 
