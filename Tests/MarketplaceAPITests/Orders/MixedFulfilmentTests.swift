@@ -4,7 +4,7 @@ import Testing
 
 /// v1.2 "Mixed cart": lines with their own fulfilment, suborders per (vendor, location,
 /// fulfilment), pickup lines only at their pickup location.
-@Suite("Mixed fulfilment")
+@Suite("Mixed fulfilment", .serialized)
 struct MixedFulfilmentTests {
     static func fulfillmentType(_ value: JSONValue?) -> String { value?["fulfillment"]?["type"]?.stringValue ?? "?" }
 
