@@ -43,7 +43,8 @@ public struct RoutingPlanner: Sendable {
             plan.reason += " " + Self.probationSetAside(probation)
             return .planned(plan)
         }
-        guard case .planned(var plan) = planCovering(request) else { return planCovering(request) }
+        let everyone = planCovering(request)
+        guard case .planned(var plan) = everyone else { return everyone }
         let used = Set(plan.shipments.map(\.vendorId)).intersection(probation).sorted()
         if !used.isEmpty {
             plan.reason += " " + Self.probationUsed(used)
@@ -53,7 +54,8 @@ public struct RoutingPlanner: Sendable {
 
     static func probationSetAside(_ vendors: Set<String>) -> String {
         let names = vendors.sorted().joined(separator: ", ")
-        return "Vendor\(vendors.count == 1 ? "" : "s") on probation (\(names)) set aside: a plan without them covers the order."
+        let one = vendors.count == 1
+        return "Vendor\(one ? "" : "s") on probation (\(names)) set aside: a plan without \(one ? "it" : "them") covers the order."
     }
 
     static func probationUsed(_ vendors: [String]) -> String {

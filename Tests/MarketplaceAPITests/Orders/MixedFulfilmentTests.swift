@@ -4,7 +4,7 @@ import Testing
 
 /// v1.2 "Mixed cart": lines with their own fulfilment, suborders per (vendor, location,
 /// fulfilment), pickup lines only at their pickup location.
-@Suite("Mixed fulfilment")
+@Suite("Mixed fulfilment", .serialized)
 struct MixedFulfilmentTests {
     static func fulfillmentType(_ value: JSONValue?) -> String { value?["fulfillment"]?["type"]?.stringValue ?? "?" }
 
@@ -38,6 +38,13 @@ struct MixedFulfilmentTests {
             // Both share the location's stock.
             try await shop.expectStock(vendor, a, location: "STORE", onHand: 5, reserved: 1)
             try await shop.expectStock(vendor, b, location: "STORE", onHand: 5, reserved: 2)
+            // The vendor's feed and the customer's timeline render the same suborders.
+            let key = try await shop.vendorKey(vendor)
+            let feed = try await key.get("/v1/vendors/\(vendor)/suborders")
+            #expect(Set(feed.data.map(Self.fulfillmentType)) == ["pickup", "delivery"], "\(feed)")
+            let customer = try #require(order["customer_id"]?.stringValue)
+            let placedEntry = try #require(try await shop.timeline(customer).first { $0["kind"]?.stringValue == "order" })
+            #expect(Set(OrderKit.suborders(placedEntry["data"] ?? .null).map(Self.fulfillmentType)) == ["pickup", "delivery"])
             // Read back, the suborders keep their fulfilment; the pickup hands over without a carrier.
             let read = try await shop.order(OrderKit.id(order))
             #expect(Set(OrderKit.suborders(read).map(Self.fulfillmentType)) == ["pickup", "delivery"])

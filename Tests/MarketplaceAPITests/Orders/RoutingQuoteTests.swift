@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// v1.2 "Routing quote": the same validation and planner as placement, reading only.
-@Suite("Routing quotes")
+@Suite("Routing quotes", .serialized)
 struct RoutingQuoteTests {
     /// A suborder as the split compares it: vendor, location, fulfilment type, lines.
     static func split(_ suborder: JSONValue) -> String {
@@ -153,7 +153,7 @@ struct RoutingQuoteTests {
 }
 
 /// `POST /v1/carts/{id}/quote` and the mixed cart's checkout.
-@Suite("Cart quotes and mixed carts")
+@Suite("Cart quotes and mixed carts", .serialized)
 struct CartQuoteTests {
     @Test("a cart's quote is its checkout's split; it writes nothing and leaves the cart open")
     func cartQuote() async throws {
