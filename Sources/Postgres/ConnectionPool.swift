@@ -340,11 +340,14 @@ public struct Session: Sendable {
             let deadline = self.deadline
             return try await threadPool.runIfActive { try connection.execute(sql, texts, deadline: deadline) }
         }
-        var batch: [PipelineStatement] = []
-        if let begin { batch.append(PipelineStatement(begin)) }
-        if let check { batch.append(check) }
-        batch.append(PipelineStatement(sql, texts))
-        return try await runPipeline(batch, check: check != nil ? DeferredCheck.current : nil, carriesBegin: begin != nil)
+        return try await runPipeline([PipelineStatement(sql, texts)], begin: begin, check: check).last!
+    }
+
+    /// Several statements in one flush (with a pending `BEGIN` and check ahead of them), each
+    /// result in order; the first error is thrown.
+    func runBatch(_ statements: [PipelineStatement]) async throws -> [QueryResult] {
+        precondition(!statements.isEmpty)
+        return try await runPipeline(statements, begin: pendingBegin?.take(), check: DeferredCheck.current?.take())
     }
 
     /// `BEGIN` itself: when a check is pending it goes in the same flush, after the `BEGIN`.
@@ -354,31 +357,40 @@ public struct Session: Sendable {
             _ = try await run(sql, [])
             return
         }
-        _ = try await runPipeline([PipelineStatement(sql), check], check: DeferredCheck.current, carriesBegin: true)
+        _ = try await runPipeline([], begin: sql, check: check)
     }
 
-    private func runPipeline(_ batch: [PipelineStatement], check: DeferredCheck?, carriesBegin: Bool) async throws -> QueryResult {
+    /// `begin`, then `check`, then `statements`, in one flush; the results of `statements`.
+    private func runPipeline(_ statements: [PipelineStatement], begin: String?, check: PipelineStatement?) async throws -> [QueryResult] {
+        var batch: [PipelineStatement] = []
+        if let begin { batch.append(PipelineStatement(begin)) }
+        if let check { batch.append(check) }
+        let leading = batch.count
+        batch.append(contentsOf: statements)
+        let sent = batch
+        let deferredCheck = check != nil ? DeferredCheck.current : nil
         let connection = self.connection
         let deadline = self.deadline
         let outcomes: [Result<QueryResult, PostgresError>]
         do {
-            outcomes = try await threadPool.runIfActive { try connection.pipeline(batch, deadline: deadline) }
+            outcomes = try await threadPool.runIfActive { try connection.pipeline(sent, deadline: deadline) }
         } catch let failure as ExchangeFailure {
-            check?.settle(nil)
+            deferredCheck?.settle(nil)
             // A lazily sent BEGIN: nothing of this transaction can have committed.
-            if carriesBegin, case .connectionLost(let error) = failure.kind, pendingBegin != nil {
+            if begin != nil, case .connectionLost(let error) = failure.kind, pendingBegin != nil {
                 throw RetryableBegin(underlying: error)
             }
             throw failure
         }
-        if let check {
-            check.settle(outcomes[carriesBegin ? 1 : 0])
-        }
+        deferredCheck?.settle(outcomes[begin != nil ? 1 : 0])
+        var results: [QueryResult] = []
         for outcome in outcomes {
-            if case .failure(let error) = outcome { throw error }
+            switch outcome {
+            case .failure(let error): throw error
+            case .success(let result): results.append(result)
+            }
         }
-        guard case .success(let result) = outcomes[outcomes.count - 1] else { throw Connection.pipelineAborted }
-        return result
+        return Array(results.dropFirst(leading))
     }
 
     /// Several statements in one flush (`Connection.pipeline`), each with its own outcome.
@@ -400,6 +412,18 @@ public struct Transaction: Sendable {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> QueryResult {
         try await session.query(sql, parameters)
+    }
+
+    /// Several statements that do not depend on each other, in one round trip (libpq pipeline
+    /// mode); their results in order. The first error is thrown, and the statements after it
+    /// did not run (the transaction is then aborted, as after any failed statement).
+    public func queries(_ statements: [(sql: String, parameters: [any PostgresEncodable])]) async throws -> [QueryResult] {
+        guard !statements.isEmpty else { return [] }
+        do {
+            return try await session.runBatch(statements.map { PipelineStatement($0.sql, $0.parameters.map(\.postgresText)) })
+        } catch let failure as ExchangeFailure {
+            throw failure.publicError
+        }
     }
 }
 

@@ -8,12 +8,20 @@ import VendorRouting
 public enum BuyerPlacement {
     public static func place(_ tx: Transaction, _ request: OrderRequest, cartId: String? = nil, now: Date = Date()) async throws -> Order {
         var request = request
-        let terms = try await OrganizationStore.buyerTerms(tx, customerId: request.customerId, skus: Array(Set(request.lines.map(\.sku))))
+        let skus = Array(Set(request.lines.map(\.sku)))
+        var onlyLocation: (vendorId: String, code: String)?
+        if case .pickup(let vendorId, let location) = request.fulfillment { onlyLocation = (vendorId, location) }
+        // The buyer's terms and the candidates' stock do not depend on each other: one round trip.
+        let reads = try await tx.queries([
+            OrganizationStore.buyerTermsStatement(customerId: request.customerId, skus: skus),
+            CandidateStore.stockOffersStatement(skus: skus, currency: request.currency, onlyLocation: onlyLocation),
+        ])
+        let terms = try OrganizationStore.decodeBuyerTerms(reads[0])
         if let terms {
             request.priceBook = terms.priceBook(forOrderCurrency: request.currency)
             request.approvalLimit = terms.approvalLimit
         }
-        var order = try await OrderPlacement.place(tx, request, now: now)
+        var order = try await OrderPlacement.place(tx, request, offers: try CandidateStore.decodeStockOffers(reads[1]), now: now)
         if cartId != nil || terms != nil {
             try await OrderStore.tag(tx, orderId: order.id, cartId: cartId, organizationId: terms?.organizationId)
             order.cartId = cartId

@@ -24,7 +24,16 @@ public enum CandidateStore {
     public static func stockOffers(
         _ db: any Queryable, skus: [String], currency: String?, onlyLocation: (vendorId: String, code: String)? = nil
     ) async throws -> [StockOffer] {
-        let result = try await db.query(
+        let statement = stockOffersStatement(skus: skus, currency: currency, onlyLocation: onlyLocation)
+        return try decodeStockOffers(try await db.query(statement.sql, statement.parameters))
+    }
+
+    /// The statement of `stockOffers`, for a caller that sends it together with other reads in
+    /// one round trip (`Transaction.queries`); decode its result with `decodeStockOffers`.
+    public static func stockOffersStatement(
+        skus: [String], currency: String?, onlyLocation: (vendorId: String, code: String)? = nil
+    ) -> (sql: String, parameters: [any PostgresEncodable]) {
+        (
             """
             SELECT o.vendor_id, st.location, o.sku, o.unit_price, o.currency, st.on_hand - st.reserved AS available,
                    l.latitude, l.longitude, l.handling_seconds, l.pickup,
@@ -37,8 +46,12 @@ public enum CandidateStore {
               AND ($2::text IS NULL OR o.currency = $2)
               AND ($3::text IS NULL OR (st.vendor_id = $3 AND st.location = $4))
             ORDER BY o.vendor_id, st.location, o.sku
-            """, [skus, currency, onlyLocation?.vendorId, onlyLocation?.code])
-        return try result.rows.map {
+            """, [skus, currency, onlyLocation?.vendorId, onlyLocation?.code]
+        )
+    }
+
+    public static func decodeStockOffers(_ result: QueryResult) throws -> [StockOffer] {
+        try result.rows.map {
             StockOffer(
                 vendorId: try $0.string("vendor_id"), location: try $0.string("location"), sku: try $0.string("sku"),
                 unitPrice: try $0.int64("unit_price"), currency: try $0.string("currency"),

@@ -48,7 +48,12 @@ public struct OrderRequest: Sendable {
 public enum OrderPlacement {
     static let maxAttempts = 5
 
-    public static func place(_ tx: Transaction, _ request: OrderRequest, now: Date = Date()) async throws -> Order {
+    /// `offers`: the candidates' stock as the caller already read it in this transaction
+    /// (`CandidateStore.stockOffersStatement`, sent with its own reads in one round trip); used
+    /// for the first attempt only.
+    public static func place(
+        _ tx: Transaction, _ request: OrderRequest, offers firstOffers: [StockOffer]? = nil, now: Date = Date()
+    ) async throws -> Order {
         let planningLines = request.lines.enumerated().map { i, line in
             PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
         }
@@ -61,8 +66,15 @@ public enum OrderPlacement {
         var onlyLocation: (vendorId: String, code: String)?
         if case .pickup(let vendorId, let location) = request.fulfillment { onlyLocation = (vendorId, location) }
         let skus = Array(Set(request.lines.map(\.sku)))
+        var readAhead = firstOffers
         for _ in 0..<maxAttempts {
-            let offers = try await CandidateStore.stockOffers(tx, skus: skus, currency: request.currency, onlyLocation: onlyLocation)
+            let offers: [StockOffer]
+            if let given = readAhead {
+                offers = given
+                readAhead = nil
+            } else {
+                offers = try await CandidateStore.stockOffers(tx, skus: skus, currency: request.currency, onlyLocation: onlyLocation)
+            }
             let candidates = request.priceBook.apply(to: CandidateBuilder.candidates(offers, fulfillment: request.fulfillment, now: now))
             let plan: RoutingPlan
             switch Routing.planner.plan(PlanningRequest(lines: planningLines, candidates: candidates, deliverBy: request.deliverBy)) {

@@ -3,16 +3,21 @@ import Foundation
 import Postgres
 import Testing
 
+@testable import MarketplaceAPI
+
 /// The per-process API-key cache (issue 9) keeps "a revoked token stops working at once" true
 /// across server processes: each server here has its own pool and its own cache, as two
 /// `serve` processes would, and the check of a cached key travels with the request's first
 /// statement.
 @Suite("API key cache")
 struct KeyCacheTests {
+    /// Small pools: the suites share one cluster's connections.
+    static func small(_ config: inout AppConfiguration) { config.poolSize = 2 }
+
     @Test("a key revoked through another server fails there at once: orders, reads and commands, nothing written")
     func revocationAcrossServers() async throws {
-        try await TestServer.run { first in
-            try await TestServer.run { second in
+        try await TestServer.run(configure: Self.small) { first in
+            try await TestServer.run(configure: Self.small) { second in
                 let shop = try await Shop.open(first)
                 let sku = try await shop.sku()
                 _ = try await shop.seller(items: [StockedItem(sku: sku, onHand: 100, price: 1000)])
@@ -55,7 +60,7 @@ struct KeyCacheTests {
 
     @Test("a key revoked straight in the database (another process) fails on the next request")
     func revocationOutsideTheServer() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.small) { server in
             let fx = Fixtures(server: server)
             let vendorId = try await fx.vendor()
             let created = try await server.admin.post("/v1/api-keys", ["role": "operator"])
@@ -82,7 +87,7 @@ struct KeyCacheTests {
 
     @Test("a cached key keeps working under concurrent requests, and a new key works at once")
     func cachedKeyConcurrency() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.small) { server in
             let fx = Fixtures(server: server)
             let vendorId = try await fx.vendor()
             let key = try await fx.key(role: "operator")
