@@ -6,6 +6,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Bench executables (bench/planner) are built only when this is set, so normal builds and
+/// scripts/test never build them.
+let benchTargets: [Target] =
+    Context.environment["MARKETPLACE_BENCH_TARGETS"] == nil
+    ? []
+    : [
+        .executableTarget(
+            name: "PlannerBench", dependencies: ["VendorRouting"], path: "Sources/PlannerBench", swiftSettings: swiftSettings)
+    ]
+
 let package = Package(
     name: "marketplace",
     platforms: [.macOS(.v15)],
@@ -118,5 +128,5 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ]
+    ] + benchTargets
 )

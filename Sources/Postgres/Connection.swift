@@ -22,6 +22,8 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     /// database's CPU per order (measured with pg_stat_statements in bench/).
     private var prepared: [String: String] = [:]
     private static let maxPrepared = 1000
+    /// Names statements uniquely for the connection's lifetime (also across `DEALLOCATE ALL`).
+    private var statementCounter = 0
     /// When this connection was opened; the pool retires old connections (see `maxLifetime`).
     let openedAt = ContinuousClock.now
     let generation: Int
@@ -178,11 +180,159 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             _ = try exchange(deadline) { PQsendQuery(pointer, "DEALLOCATE ALL") }
             prepared.removeAll()
         }
-        let name = "mk\(prepared.count)"
+        let name = nextStatementName()
         _ = try exchange(deadline) { PQsendPrepare(pointer, name, sql, Int32(parameterCount), nil) }
         prepared[sql] = name
         return name
     }
+
+    private func nextStatementName() -> String {
+        statementCounter += 1
+        return "mk\(statementCounter)"
+    }
+
+    /// Runs `statements` in libpq's pipeline mode: all of them (with the preparation of any not
+    /// yet prepared) leave in one flush, followed by one Sync, so they cost one round trip
+    /// instead of one each. Blocking, bounded by `deadline`, like `execute`.
+    ///
+    /// They run as the extended protocol runs statements before a Sync: outside an explicit
+    /// transaction, in one implicit transaction. After the first error, PostgreSQL skips the rest
+    /// up to the Sync: their outcome is `PipelineAborted`. An error does not end the
+    /// connection's usefulness (the Sync brings it back); a lost answer or the deadline does,
+    /// exactly as for `execute` (`ExchangeFailure`, the connection closed).
+    func pipeline(_ statements: [PipelineStatement], deadline: ContinuousClock.Instant) throws -> [Result<QueryResult, PostgresError>] {
+        guard let pointer = handle?.pointer else {
+            throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
+        }
+        if ContinuousClock.now >= deadline { throw ExchangeFailure(.deadline, requestSent: false) }
+        guard PQenterPipelineMode(pointer) == 1 else {
+            lostByServer = true
+            let error = Self.connectionError(pointer, prefix: nil)
+            close()
+            throw ExchangeFailure(.connectionLost(error), requestSent: false)
+        }
+        // What each result PQgetResult hands back belongs to, in order.
+        enum Expected {
+            case prepare(sql: String, name: String)
+            case statement
+        }
+        var expected: [Expected] = []
+        var preparing: [String: String] = [:]
+        var sent = true
+        for statement in statements {
+            var cStrings: [UnsafeMutablePointer<CChar>?] = statement.parameters.map { $0.flatMap { strdup($0) } }
+            defer { for pointer in cStrings { free(pointer) } }
+            let count = Int32(statement.parameters.count)
+            var name = statement.parameters.isEmpty ? nil : (prepared[statement.sql] ?? preparing[statement.sql])
+            if name == nil, !statement.parameters.isEmpty, prepared.count + preparing.count < Self.maxPrepared {
+                let newName = nextStatementName()
+                guard PQsendPrepare(pointer, newName, statement.sql, count, nil) == 1 else {
+                    sent = false
+                    break
+                }
+                preparing[statement.sql] = newName
+                expected.append(.prepare(sql: statement.sql, name: newName))
+                name = newName
+            }
+            let queued = cStrings.withUnsafeMutableBufferPointer { buffer in
+                buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
+                    if let name {
+                        PQsendQueryPrepared(pointer, name, count, values.baseAddress, nil, nil, 0)
+                    } else {
+                        PQsendQueryParams(pointer, statement.sql, count, nil, values.baseAddress, nil, nil, 0)
+                    }
+                }
+            }
+            guard queued == 1 else {
+                sent = false
+                break
+            }
+            expected.append(.statement)
+        }
+        guard sent, PQpipelineSync(pointer) == 1 else {
+            // Queued in libpq's buffer only; nothing of it was flushed to the server.
+            lostByServer = true
+            let error = Self.connectionError(pointer, prefix: nil)
+            close()
+            throw ExchangeFailure(.connectionLost(error), requestSent: false)
+        }
+        do {
+            try flush(pointer, deadline)
+            var outcomes: [Result<QueryResult, PostgresError>] = []
+            var prepareFailure: PostgresError?
+            for item in expected {
+                let outcome = try collectOne(pointer, deadline)
+                switch item {
+                case .prepare(let sql, let name):
+                    switch outcome {
+                    case .success: prepared[sql] = name
+                    case .failure(let error): prepareFailure = error
+                    }
+                case .statement:
+                    // A statement whose preparation failed fails with that error, not "skipped".
+                    if let failure = prepareFailure {
+                        outcomes.append(.failure(failure))
+                        prepareFailure = nil
+                    } else {
+                        outcomes.append(outcome)
+                    }
+                }
+            }
+            try awaitSync(pointer, deadline)
+            guard PQstatus(pointer) == CONNECTION_OK else { throw lost(pointer) }
+            guard PQexitPipelineMode(pointer) == 1 else { throw lost(pointer) }
+            return outcomes
+        } catch let failure as ExchangeFailure {
+            if case .connectionLost = failure.kind { lostByServer = true }
+            close()
+            throw failure
+        }
+    }
+
+    /// The results of one pipelined request, up to the NULL that ends them.
+    private func collectOne(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws -> Result<QueryResult, PostgresError> {
+        var outcome: Result<QueryResult, PostgresError>?
+        while true {
+            try waitWhileBusy(pointer, deadline)
+            guard let result = PQgetResult(pointer) else { break }
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                if outcome == nil { outcome = .success(Self.copy(result)) }
+            case PGRES_PIPELINE_ABORTED:
+                if outcome == nil { outcome = .failure(Self.pipelineAborted) }
+            case PGRES_PIPELINE_SYNC:
+                // Never before every request's results: the protocol is out of step.
+                throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "pipeline out of step")), requestSent: true)
+            default:
+                if outcome == nil { outcome = .failure(Self.error(from: result, pointer: pointer)) }
+            }
+        }
+        if PQstatus(pointer) != CONNECTION_OK { throw lost(pointer) }
+        return outcome ?? .success(QueryResult(columns: [], values: [], affectedRows: 0))
+    }
+
+    private func awaitSync(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws {
+        // A NULL may come between the last request's results and the Sync's; more than a few
+        // mean the Sync is not coming.
+        for _ in 0..<4 {
+            try waitWhileBusy(pointer, deadline)
+            guard let result = PQgetResult(pointer) else { continue }
+            defer { PQclear(result) }
+            if PQresultStatus(result) == PGRES_PIPELINE_SYNC { return }
+        }
+        throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "pipeline out of step")), requestSent: true)
+    }
+
+    private func waitWhileBusy(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws {
+        while PQisBusy(pointer) == 1 {
+            _ = try waitForSocket(pointer, read: true, write: false, deadline)
+            if PQconsumeInput(pointer) == 0 { throw lost(pointer) }
+        }
+    }
+
+    static let pipelineAborted = PostgresError(
+        sqlState: nil, message: "not run: an earlier statement of the same pipeline failed")
 
     /// Sends one request and collects its results: flush until sent, then wait for the socket
     /// to be readable, consume, and take results until libpq has none left.
@@ -296,6 +446,17 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         }
         let message = field("M") ?? String(cString: PQerrorMessage(pointer)).trimmingCharacters(in: .whitespacesAndNewlines)
         return PostgresError(sqlState: field("C"), message: message, detail: field("D"), constraint: field("n"))
+    }
+}
+
+/// One statement of a `Connection.pipeline`: SQL and its parameters as text.
+public struct PipelineStatement: Sendable {
+    public let sql: String
+    public let parameters: [String?]
+
+    public init(_ sql: String, _ parameters: [String?] = []) {
+        self.sql = sql
+        self.parameters = parameters
     }
 }
 

@@ -71,7 +71,7 @@ public final class ConnectionPool: Sendable {
 
     func withConnection<T>(deadline: ContinuousClock.Instant, _ body: (Session) async throws -> T) async throws -> T {
         let connection = try await lease(deadline: deadline)
-        let session = Session(connection: connection, threadPool: threadPool, deadline: deadline)
+        let session = Session(connection: connection, threadPool: threadPool, deadline: deadline, pendingBegin: nil)
         do {
             let value = try await body(session)
             giveBack(connection)
@@ -111,6 +111,7 @@ public final class ConnectionPool: Sendable {
     public func transaction<T>(
         _ isolation: IsolationLevel = .readCommitted,
         maxAttempts: Int = 6,
+        lazyBegin: Bool = false,
         _ body: (Transaction) async throws -> T
     ) async throws -> T {
         let deadline = currentDeadline
@@ -118,20 +119,30 @@ public final class ConnectionPool: Sendable {
         while true {
             attempt += 1
             do {
-                return try await withConnection(deadline: deadline) { session in
-                    do {
-                        try await session.beginTransaction(isolation)
-                    } catch let failure as ExchangeFailure {
-                        if case .connectionLost(let error) = failure.kind { throw RetryableBegin(underlying: error) }
-                        throw failure.publicError
+                return try await withConnection(deadline: deadline) { plainSession in
+                    var session = plainSession
+                    if lazyBegin {
+                        // `BEGIN` leaves with the first statement of `body`: one round trip fewer.
+                        session.pendingBegin = PendingBegin(Session.beginSQL(isolation))
+                    } else {
+                        do {
+                            try await session.beginTransaction(isolation)
+                        } catch let failure as ExchangeFailure {
+                            if case .connectionLost(let error) = failure.kind { throw RetryableBegin(underlying: error) }
+                            throw failure.publicError
+                        }
                     }
+                    let pending = session.pendingBegin
+                    func began() -> Bool { pending?.wasSent ?? true }
                     let value: T
                     do {
                         value = try await body(Transaction(session: session))
                     } catch {
-                        if session.connection.isHealthy { _ = try? await session.run("ROLLBACK", []) }
+                        if began(), session.connection.isHealthy { _ = try? await session.run("ROLLBACK", []) }
                         throw error
                     }
+                    // A transaction that ran no statement has nothing to commit.
+                    guard began() else { return value }
                     do {
                         _ = try await session.run("COMMIT", [])
                     } catch let failure as ExchangeFailure {
@@ -277,7 +288,9 @@ extension Duration {
     }
 }
 
-private struct RetryableBegin: Error {
+/// The connection broke before the transaction's first answer: nothing can have been committed,
+/// so the whole transaction may run again on another connection.
+struct RetryableBegin: Error {
     let underlying: PostgresError
 }
 
@@ -293,6 +306,8 @@ public struct Session: Sendable {
     let threadPool: NIOThreadPool
     /// Every statement of the lease shares it.
     let deadline: ContinuousClock.Instant
+    /// Set for a transaction begun lazily (`ConnectionPool.transaction(lazyBegin:)`).
+    var pendingBegin: PendingBegin?
 
     /// Throws `DatabaseUnavailable` when the deadline passes (the connection is then closed,
     /// which rolls back any open transaction), `PostgresError` otherwise.
@@ -315,19 +330,78 @@ public struct Session: Sendable {
     }
 
     /// The statement on the thread pool; throws `ExchangeFailure` as it is, for callers that
-    /// must tell a lost commit from a failure before anything was sent.
+    /// must tell a lost commit from a failure before anything was sent. A pending `BEGIN` and
+    /// the task's `DeferredCheck` leave in the same flush, ahead of it (pipeline mode).
     func run(_ sql: String, _ texts: [String?]) async throws -> QueryResult {
-        let connection = self.connection
-        let deadline = self.deadline
-        return try await threadPool.runIfActive { try connection.execute(sql, texts, deadline: deadline) }
+        let begin = pendingBegin?.take()
+        let check = DeferredCheck.current?.take()
+        if begin == nil && check == nil {
+            let connection = self.connection
+            let deadline = self.deadline
+            return try await threadPool.runIfActive { try connection.execute(sql, texts, deadline: deadline) }
+        }
+        return try await runPipeline([PipelineStatement(sql, texts)], begin: begin, check: check).last!
     }
 
+    /// Several statements in one flush (with a pending `BEGIN` and check ahead of them), each
+    /// result in order; the first error is thrown.
+    func runBatch(_ statements: [PipelineStatement]) async throws -> [QueryResult] {
+        precondition(!statements.isEmpty)
+        return try await runPipeline(statements, begin: pendingBegin?.take(), check: DeferredCheck.current?.take())
+    }
+
+    /// `BEGIN` itself: when a check is pending it goes in the same flush, after the `BEGIN`.
     func beginTransaction(_ isolation: IsolationLevel) async throws {
-        if isolation == .readCommitted {
-            _ = try await run("BEGIN", [])
-        } else {
-            _ = try await run("BEGIN ISOLATION LEVEL \(isolation.rawValue)", [])
+        let sql = Self.beginSQL(isolation)
+        guard let check = DeferredCheck.current?.take() else {
+            _ = try await run(sql, [])
+            return
         }
+        _ = try await runPipeline([], begin: sql, check: check)
+    }
+
+    /// `begin`, then `check`, then `statements`, in one flush; the results of `statements`.
+    private func runPipeline(_ statements: [PipelineStatement], begin: String?, check: PipelineStatement?) async throws -> [QueryResult] {
+        var batch: [PipelineStatement] = []
+        if let begin { batch.append(PipelineStatement(begin)) }
+        if let check { batch.append(check) }
+        let leading = batch.count
+        batch.append(contentsOf: statements)
+        let sent = batch
+        let deferredCheck = check != nil ? DeferredCheck.current : nil
+        let connection = self.connection
+        let deadline = self.deadline
+        let outcomes: [Result<QueryResult, PostgresError>]
+        do {
+            outcomes = try await threadPool.runIfActive { try connection.pipeline(sent, deadline: deadline) }
+        } catch let failure as ExchangeFailure {
+            deferredCheck?.settle(nil)
+            // A lazily sent BEGIN: nothing of this transaction can have committed.
+            if begin != nil, case .connectionLost(let error) = failure.kind, pendingBegin != nil {
+                throw RetryableBegin(underlying: error)
+            }
+            throw failure
+        }
+        deferredCheck?.settle(outcomes[begin != nil ? 1 : 0])
+        var results: [QueryResult] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .failure(let error): throw error
+            case .success(let result): results.append(result)
+            }
+        }
+        return Array(results.dropFirst(leading))
+    }
+
+    /// Several statements in one flush (`Connection.pipeline`), each with its own outcome.
+    func pipelined(_ statements: [PipelineStatement]) async throws -> [Result<QueryResult, PostgresError>] {
+        let connection = self.connection
+        let deadline = self.deadline
+        return try await threadPool.runIfActive { try connection.pipeline(statements, deadline: deadline) }
+    }
+
+    static func beginSQL(_ isolation: IsolationLevel) -> String {
+        isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)"
     }
 }
 
@@ -338,6 +412,18 @@ public struct Transaction: Sendable {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> QueryResult {
         try await session.query(sql, parameters)
+    }
+
+    /// Several statements that do not depend on each other, in one round trip (libpq pipeline
+    /// mode); their results in order. The first error is thrown, and the statements after it
+    /// did not run (the transaction is then aborted, as after any failed statement).
+    public func queries(_ statements: [(sql: String, parameters: [any PostgresEncodable])]) async throws -> [QueryResult] {
+        guard !statements.isEmpty else { return [] }
+        do {
+            return try await session.runBatch(statements.map { PipelineStatement($0.sql, $0.parameters.map(\.postgresText)) })
+        } catch let failure as ExchangeFailure {
+            throw failure.publicError
+        }
     }
 }
 

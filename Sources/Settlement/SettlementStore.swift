@@ -31,23 +31,27 @@ public enum SettlementStore {
         guard try locked.first?.bool("locked") == true else {
             throw DomainError.conflict("Another settlement run is being built right now; try again when it has finished.")
         }
-        let sources = try await unsettledSources(tx, periodEnd: periodEnd, defaultCommissionBps: defaultCommissionBps)
-        let drafts = try SettlementBuilder.build(sources)
-
         let runId = Identifier.make("setl")
         try await tx.query(
             "INSERT INTO settlement_runs (id, status, period_end, created_at) VALUES ($1, 'draft', $2, $3)",
             [runId, periodEnd, now])
-        let statementIds = drafts.map { _ in Identifier.make("stmt") }
-        do {
-            try await insertStatements(tx, runId: runId, ids: statementIds, drafts: drafts, now: now)
-            try await insertLines(tx, runId: runId, statementIds: statementIds, drafts: drafts)
-        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "settlement_lines_settled_once" {
-            throw DomainError.conflict("Some of these lines were settled by another run at the same time; try again.")
+        // A group of vendors at a time, so memory stays flat however many lines the run
+        // settles: statements are per (vendor, currency), so vendors settle independently.
+        for vendors in try await unsettledVendorChunks(tx, periodEnd: periodEnd) {
+            let sources = try await unsettledSources(
+                tx, periodEnd: periodEnd, defaultCommissionBps: defaultCommissionBps, vendors: vendors)
+            let drafts = try SettlementBuilder.build(sources)
+            let statementIds = drafts.map { _ in Identifier.make("stmt") }
+            do {
+                try await insertStatements(tx, runId: runId, ids: statementIds, drafts: drafts, now: now)
+                try await insertLines(tx, runId: runId, statementIds: statementIds, drafts: drafts)
+            } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "settlement_lines_settled_once" {
+                throw DomainError.conflict("Some of these lines were settled by another run at the same time; try again.")
+            }
+            var postings: [(statementId: String, posting: Posting)] = []
+            for (i, draft) in drafts.enumerated() { postings += draft.postings.map { (statementIds[i], $0) } }
+            try await insertPostings(tx, runId: runId, postings)
         }
-        var postings: [(statementId: String, posting: Posting)] = []
-        for (i, draft) in drafts.enumerated() { postings += draft.postings.map { (statementIds[i], $0) } }
-        try await insertPostings(tx, runId: runId, postings)
         try await assertRunBalanced(tx, runId: runId)
 
         guard let run = try await run(tx, id: runId) else { throw DomainError.notFound("Settlement run \(runId)") }
@@ -61,7 +65,48 @@ public enum SettlementStore {
     /// Sales and refunds up to `periodEnd` without a settlement line yet. A sold line whose rate
     /// was never fixed (delivered before rates were recorded, or refunded before it was delivered)
     /// gets it fixed now, from the rules in force, so its sale and refunds share one rate.
-    static func unsettledSources(_ tx: Transaction, periodEnd: Date, defaultCommissionBps: Int) async throws
+    /// Lines a chunk of vendors should hold at most (one vendor with more is a chunk alone).
+    static let linesPerChunk = 50_000
+
+    /// The vendors with something to settle up to `periodEnd`, in vendor order, grouped so that
+    /// each group has at most `linesPerChunk` lines (or is one vendor).
+    static func unsettledVendorChunks(_ tx: Transaction, periodEnd: Date) async throws -> [[String]] {
+        let rows = try await tx.query(
+            """
+            SELECT vendor_id, sum(n)::bigint AS n FROM (
+                SELECT s.vendor_id, count(*) AS n
+                FROM suborders s JOIN suborder_lines l ON l.suborder_id = s.id
+                WHERE s.status = 'delivered' AND s.delivered_at <= $1
+                  AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
+                GROUP BY s.vendor_id
+                UNION ALL
+                SELECT rl.vendor_id, count(*) AS n
+                FROM returns r JOIN return_lines rl ON rl.return_id = r.id
+                WHERE r.status = 'refunded' AND r.received_at <= $1 AND rl.received_quantity > 0
+                  AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'refund:' || rl.id)
+                GROUP BY rl.vendor_id
+            ) pending
+            GROUP BY vendor_id ORDER BY vendor_id
+            """, [periodEnd]
+        ).rows
+        var chunks: [[String]] = []
+        var current: [String] = []
+        var lines = 0
+        for row in rows {
+            let count = try row.int("n")
+            if !current.isEmpty, lines + count > linesPerChunk {
+                chunks.append(current)
+                current = []
+                lines = 0
+            }
+            current.append(try row.string("vendor_id"))
+            lines += count
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
+    }
+
+    static func unsettledSources(_ tx: Transaction, periodEnd: Date, defaultCommissionBps: Int, vendors: [String]) async throws
         -> [SettlementSource]
     {
         struct Pending {
@@ -83,10 +128,10 @@ public enum SettlementStore {
             SELECT l.id, l.vendor_id, l.sku, l.quantity, l.unit_price, l.commission_rate_bps, s.currency, s.delivered_at
             FROM suborders s
             JOIN suborder_lines l ON l.suborder_id = s.id
-            WHERE s.status = 'delivered' AND s.delivered_at <= $1
+            WHERE s.status = 'delivered' AND s.delivered_at <= $1 AND s.vendor_id = ANY($2)
               AND l.quantity > 0  -- a line refused whole on a partial acceptance sold nothing
               AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
-            """, [periodEnd])
+            """, [periodEnd, vendors])
         for row in sales.rows {
             pending.append(
                 Pending(
@@ -102,9 +147,9 @@ public enum SettlementStore {
             FROM returns r
             JOIN return_lines rl ON rl.return_id = r.id
             JOIN suborder_lines l ON l.id = rl.suborder_line_id
-            WHERE r.status = 'refunded' AND r.received_at <= $1 AND rl.received_quantity > 0
+            WHERE r.status = 'refunded' AND r.received_at <= $1 AND rl.received_quantity > 0 AND rl.vendor_id = ANY($2)
               AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'refund:' || rl.id)
-            """, [periodEnd])
+            """, [periodEnd, vendors])
         for row in refunds.rows {
             pending.append(
                 Pending(

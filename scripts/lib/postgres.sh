@@ -118,7 +118,9 @@ mk_pg_write_config() {
 listen_addresses = '127.0.0.1'
 port = $MK_PG_PORT
 unix_socket_directories = $sock_setting
-max_connections = 200
+# The test suites run in parallel, each test server with a pool of its own: the full suite
+# peaks near 200 connections, so 200 made "too many clients" failures at random.
+max_connections = 400
 shared_buffers = 256MB
 EOF
     chown "$(mk_pg_owner)": "$MK_PG_DATA/marketplace.conf"

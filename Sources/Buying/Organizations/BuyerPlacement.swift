@@ -8,8 +8,18 @@ import VendorRouting
 public enum BuyerPlacement {
     public static func place(_ tx: Transaction, _ request: OrderRequest, cartId: String? = nil, now: Date = Date()) async throws -> Order {
         var request = request
-        let terms = try await applyTerms(tx, &request)
-        var order = try await OrderPlacement.place(tx, request, now: now)
+        let skus = Array(Set(request.lines.map(\.sku)))
+        // The buyer's terms and the candidates' stock do not depend on each other: one round trip.
+        let reads = try await tx.queries([
+            OrganizationStore.buyerTermsStatement(customerId: request.customerId, skus: skus),
+            OrderPlacement.stockOffersStatement(request),
+        ])
+        let terms = try OrganizationStore.decodeBuyerTerms(reads[0])
+        if let terms {
+            request.priceBook = terms.priceBook(forOrderCurrency: request.currency)
+            request.approvalLimit = terms.approvalLimit
+        }
+        var order = try await OrderPlacement.place(tx, request, offers: try CandidateStore.decodeStockOffers(reads[1]), now: now)
         if cartId != nil || terms != nil {
             try await OrderStore.tag(tx, orderId: order.id, cartId: cartId, organizationId: terms?.organizationId)
             order.cartId = cartId

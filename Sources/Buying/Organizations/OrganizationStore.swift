@@ -108,17 +108,25 @@ public enum OrganizationStore {
     /// The buyer's terms for an order of `skus`, in one round trip; nil for a customer who is
     /// no member (the common case costs one index probe).
     public static func buyerTerms(_ db: any Queryable, customerId: String, skus: [String]) async throws -> BuyerTerms? {
-        guard
-            let row = try await db.query(
-                """
-                SELECT m.organization_id, m.order_limit, o.currency,
-                       (SELECT coalesce(json_agg(json_build_object('sku', p.sku, 'vendor_id', p.vendor_id, 'unit_price', p.unit_price)), '[]')
-                        FROM organization_prices p WHERE p.organization_id = m.organization_id AND p.sku = ANY($2)) AS prices
-                FROM organization_members m JOIN organizations o ON o.id = m.organization_id
-                WHERE m.customer_id = $1
-                """, [customerId, skus]
-            ).first
-        else { return nil }
+        let statement = buyerTermsStatement(customerId: customerId, skus: skus)
+        return try decodeBuyerTerms(try await db.query(statement.sql, statement.parameters))
+    }
+
+    /// The statement of `buyerTerms`, to send with other reads in one round trip.
+    static func buyerTermsStatement(customerId: String, skus: [String]) -> (sql: String, parameters: [any PostgresEncodable]) {
+        (
+            """
+            SELECT m.organization_id, m.order_limit, o.currency,
+                   (SELECT coalesce(json_agg(json_build_object('sku', p.sku, 'vendor_id', p.vendor_id, 'unit_price', p.unit_price)), '[]')
+                    FROM organization_prices p WHERE p.organization_id = m.organization_id AND p.sku = ANY($2)) AS prices
+            FROM organization_members m JOIN organizations o ON o.id = m.organization_id
+            WHERE m.customer_id = $1
+            """, [customerId, skus]
+        )
+    }
+
+    static func decodeBuyerTerms(_ result: QueryResult) throws -> BuyerTerms? {
+        guard let row = result.first else { return nil }
         return BuyerTerms(
             organizationId: try row.string("organization_id"), currency: try row.string("currency"),
             orderLimit: try row.optionalInt64("order_limit"), prices: try decodePrices(row))

@@ -12,7 +12,7 @@ struct AppServices: Sendable {
     /// Seals secrets at rest (`MARKETPLACE_SECRET_KEY`).
     let keyring: SecretKeyring
 
-    var commands: CommandRunner { CommandRunner(pool: pool, keyring: keyring) }
+    var commands: CommandRunner { CommandRunner(pool: pool, keyring: keyring, lazyBegin: config.dbPipeline) }
 
     /// Throws when the configuration has no `MARKETPLACE_SECRET_KEY`.
     init(config: AppConfiguration, pool: ConnectionPool, migrator: Migrator, logger: Logger) throws {

@@ -43,7 +43,10 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
     OperationsRoutes(services: services).register(open)
 
     let protected = router.group()
-        .add(middleware: AuthMiddleware(pool: services.pool, adminTokenHash: services.config.adminToken.map { Crypto.sha256($0) }))
+        .add(
+            middleware: AuthMiddleware(
+                pool: services.pool, adminTokenHash: services.config.adminToken.map { Crypto.sha256($0) },
+                cache: services.config.dbPipeline ? APIKeyCache() : nil))
     let routes = Routes(group: protected, table: table)
     KeyRoutes(services: services).register(routes)
     CatalogRoutes(services: services).register(routes)

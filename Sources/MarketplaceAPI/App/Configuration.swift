@@ -9,6 +9,10 @@ struct AppConfiguration: Sendable {
     var port = 8080
     var adminToken: String?
     var poolSize = 2 * ProcessInfo.processInfo.activeProcessorCount
+    /// `DB_PIPELINE=off` turns off the round-trip savings of issue 9 (the API-key cache whose
+    /// check rides on the first statement, the BEGIN sent with it) so that `bench/run` can
+    /// measure both in one run with one binary. On by default; not meant for production use.
+    var dbPipeline = true
     var slaSweepSeconds = 30
     var webhookRetrySchedule: [Int] = [5, 300, 1800, 7200, 18000, 36000, 36000]
     var defaultCommissionBps = 1000
@@ -63,6 +67,13 @@ struct AppConfiguration: Sendable {
         if let port = try int("PORT", min: 0, max: 65535) { config.port = port }
         if let token = env["MARKETPLACE_ADMIN_TOKEN"], !token.isEmpty { config.adminToken = token }
         if let size = try int("DB_POOL_SIZE", min: 1, max: 1000) { config.poolSize = size }
+        if let pipeline = env["DB_PIPELINE"], !pipeline.isEmpty {
+            switch pipeline.lowercased() {
+            case "on", "1", "true": config.dbPipeline = true
+            case "off", "0", "false": config.dbPipeline = false
+            default: throw Invalid(name: "DB_PIPELINE", reason: "must be on or off")
+            }
+        }
         if let ms = try int("DB_TIMEOUT_MS", min: 1, max: 86_400_000) { config.dbTimeoutMs = ms }
         if let seconds = try int("SLA_SWEEP_SECONDS", min: 1) { config.slaSweepSeconds = seconds }
         if let bps = try int("DEFAULT_COMMISSION_BPS", min: 0, max: 10000) { config.defaultCommissionBps = bps }

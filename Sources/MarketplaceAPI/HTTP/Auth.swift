@@ -33,12 +33,25 @@ struct Principal: Sendable {
 }
 
 /// Resolves `Authorization: Bearer …` on every request to a protected route. Tokens are looked
-/// up by their SHA-256 hash, so a revoked key fails on the very next request.
+/// up by their SHA-256 hash. A known token's key comes from `APIKeyCache`, and whether it still
+/// holds is checked in the same flush as the request's first statement (`DeferredCheck`), or on
+/// its own when the request made none, so a revoked key fails on the very next request.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let pool: ConnectionPool
     /// SHA-256 of `MARKETPLACE_ADMIN_TOKEN`, compared in constant time.
     let adminTokenHash: [UInt8]?
+    /// nil: every request looks its key up (`DB_PIPELINE=off`).
+    let cache: APIKeyCache?
+
+    init(pool: ConnectionPool, adminTokenHash: [UInt8]?, cache: APIKeyCache? = APIKeyCache()) {
+        self.pool = pool
+        self.adminTokenHash = adminTokenHash
+        self.cache = cache
+    }
+
+    static let inForceSQL = "SELECT api_key_in_force($1, $2)"
+    static let revokedSQLState = "MK401"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { throw Problem.unauthorized(.missing) }
@@ -51,6 +64,11 @@ struct AuthMiddleware: RouterMiddleware {
         if let adminTokenHash, Crypto.constantTimeEquals(digest, adminTokenHash) {
             context.principal = Principal(role: .operator, vendorId: nil, channel: nil, token: token, scope: scope)
             return try await next(request, context)
+        }
+        if let cache, let entry = cache.entry(forHash: scope) {
+            context.principal = Principal(
+                role: entry.role, vendorId: entry.vendorId, channel: entry.channel, token: token, scope: scope, keyId: entry.id)
+            return try await withDeferredCheck(keyId: entry.id, hash: scope) { try await next(request, context) }
         }
         let result: QueryResult
         do {
@@ -65,10 +83,45 @@ struct AuthMiddleware: RouterMiddleware {
             throw Problem.unauthorized(.unknown)
         }
         guard try !row.bool("revoked") else { throw Problem.unauthorized(.revoked) }
+        let entry = APIKeyCache.Entry(
+            id: try row.string("id"), role: role, vendorId: try row.optionalString("vendor_id"),
+            channel: try row.optionalString("channel"))
+        cache?.remember(entry, forHash: scope)
         context.principal = Principal(
-            role: role, vendorId: try row.optionalString("vendor_id"), channel: try row.optionalString("channel"),
-            token: token, scope: scope, keyId: try row.string("id"))
+            role: role, vendorId: entry.vendorId, channel: entry.channel, token: token, scope: scope, keyId: entry.id)
         return try await next(request, context)
+    }
+
+    /// Runs the request with the key's check riding on its first statement. Whatever the
+    /// request answered, a check that failed turns it into 401 (PostgreSQL skipped everything
+    /// after the check, so nothing took effect); a check that no statement carried runs now.
+    private func withDeferredCheck(
+        keyId: String, hash: String, _ next: () async throws -> Response
+    ) async throws -> Response {
+        let check = DeferredCheck(Self.inForceSQL, [keyId, hash])
+        let outcome: Result<Response, any Error>
+        do {
+            outcome = .success(try await DeferredCheck.$current.withValue(check) { try await next() })
+        } catch {
+            outcome = .failure(error)
+        }
+        switch check.state {
+        case .passed:
+            break
+        case .failed(let error) where error.sqlState == Self.revokedSQLState:
+            cache?.forget(hash: hash)
+            throw Problem.unauthorized(.revoked)
+        case .pending, .inFlight, .failed:
+            do {
+                _ = try await pool.query(Self.inForceSQL, [keyId, hash])
+            } catch let error as PostgresError where error.sqlState == Self.revokedSQLState {
+                cache?.forget(hash: hash)
+                throw Problem.unauthorized(.revoked)
+            } catch is DatabaseOutcomeUnknown {
+                throw Problem.unavailable()
+            }
+        }
+        return try outcome.get()
     }
 }
 

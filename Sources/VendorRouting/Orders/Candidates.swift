@@ -31,7 +31,17 @@ public enum CandidateStore {
         _ db: any Queryable, skus: [String], currency: String?, onlyLocation: (vendorId: String, code: String)? = nil,
         probation: ProbationPolicy = .current
     ) async throws -> [StockOffer] {
-        let result = try await db.query(
+        let statement = stockOffersStatement(skus: skus, currency: currency, onlyLocation: onlyLocation, probation: probation)
+        return try decodeStockOffers(try await db.query(statement.sql, statement.parameters))
+    }
+
+    /// The statement of `stockOffers`, for a caller that sends it together with other reads in
+    /// one round trip (`Transaction.queries`); decode its result with `decodeStockOffers`.
+    public static func stockOffersStatement(
+        skus: [String], currency: String?, onlyLocation: (vendorId: String, code: String)? = nil,
+        probation: ProbationPolicy = .current
+    ) -> (sql: String, parameters: [any PostgresEncodable]) {
+        (
             """
             WITH c AS (
                 SELECT o.vendor_id, st.location, o.sku, o.unit_price, o.currency, st.on_hand - st.reserved AS available,
@@ -55,8 +65,12 @@ public enum CandidateStore {
             FROM c LEFT JOIN p ON p.vendor_id = c.vendor_id
             ORDER BY c.vendor_id, c.location, c.sku
             """,
-            [skus, currency, onlyLocation?.vendorId, onlyLocation?.code, probation.minDecided, String(probation.minAcceptanceRate)])
-        return try result.rows.map {
+            [skus, currency, onlyLocation?.vendorId, onlyLocation?.code, probation.minDecided, String(probation.minAcceptanceRate)]
+        )
+    }
+
+    public static func decodeStockOffers(_ result: QueryResult) throws -> [StockOffer] {
+        try result.rows.map {
             StockOffer(
                 vendorId: try $0.string("vendor_id"), location: try $0.string("location"), sku: try $0.string("sku"),
                 unitPrice: try $0.int64("unit_price"), currency: try $0.string("currency"),

@@ -63,7 +63,10 @@ public enum OrderPlacement {
     /// Plans the order against the stock as read now, reserving nothing: 422 for unknown
     /// references, 409 `insufficient-stock` naming each line that cannot be served. The one
     /// planning step of `place` and `quote`, so a quote shows what placement would do.
-    static func plan(_ db: any Queryable, _ request: OrderRequest, now: Date) async throws -> PlannedOrder {
+    /// `offers`: the candidates' stock when the caller already read it (`stockOffersStatement`).
+    static func plan(
+        _ db: any Queryable, _ request: OrderRequest, offers readAhead: [StockOffer]? = nil, now: Date
+    ) async throws -> PlannedOrder {
         let (fulfillments, index) = Routing.fulfillmentIndexes(request.lines.map { $0.fulfillment ?? request.fulfillment })
         let planningLines = request.lines.enumerated().map { i, line in
             PlanningLine(
@@ -72,7 +75,7 @@ public enum OrderPlacement {
         }
         let (result, offers) = try await Routing.plan(
             db, lines: planningLines, fulfillments: fulfillments, currency: request.currency, deliverBy: request.deliverBy,
-            now: now, priceBook: request.priceBook)
+            now: now, priceBook: request.priceBook, offers: readAhead)
         switch result {
         case .planned(let plan):
             return PlannedOrder(plan: plan, windows: Routing.windows(offers), fulfillments: fulfillments)
@@ -102,15 +105,31 @@ public enum OrderPlacement {
         }
     }
 
-    public static func place(_ tx: Transaction, _ request: OrderRequest, now: Date = Date()) async throws -> Order {
+    /// The statement that reads the candidates' stock for `request`, for a caller that sends it
+    /// with its own reads in one round trip and hands the decoded offers to `place`.
+    public static func stockOffersStatement(_ request: OrderRequest) -> (sql: String, parameters: [any PostgresEncodable]) {
+        let fulfillments = Routing.fulfillmentIndexes(request.lines.map { $0.fulfillment ?? request.fulfillment }).fulfillments
+        return CandidateStore.stockOffersStatement(
+            skus: Array(Set(request.lines.map(\.sku))), currency: request.currency,
+            onlyLocation: Routing.onlyLocation(fulfillments))
+    }
+
+    /// `offers`: the candidates' stock as the caller already read it in this transaction
+    /// (`stockOffersStatement`, sent with its own reads in one round trip); used for the first
+    /// attempt only.
+    public static func place(
+        _ tx: Transaction, _ request: OrderRequest, offers firstOffers: [StockOffer]? = nil, now: Date = Date()
+    ) async throws -> Order {
         let orderId = Identifier.make("ord")
         let orderLines = request.lines.enumerated().map { i, line in
             OrderLine(
                 id: Identifier.make("oln"), position: i, sku: line.sku, quantity: line.quantity, cancelledQuantity: 0,
                 vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice, fulfillment: line.fulfillment)
         }
+        var readAhead = firstOffers
         for _ in 0..<maxAttempts {
-            let planned = try await plan(tx, request, now: now)
+            let planned = try await plan(tx, request, offers: readAhead, now: now)
+            readAhead = nil
             let plan = planned.plan
             if let held = try await HeldOrders.holdIfOverLimit(tx, request, plan: plan, orderId: orderId, lines: orderLines, now: now) {
                 return held

@@ -34,15 +34,25 @@ enum Routing {
     /// step behind placement, quotes, approval and rerouting. Reads only; reserves nothing.
     static func plan(
         _ db: any Queryable, lines: [PlanningLine], fulfillments: [Fulfillment], currency: String, deliverBy: Date?,
-        excluding: Set<LocationKey> = [], now: Date, priceBook: PriceBook = PriceBook()
+        excluding: Set<LocationKey> = [], now: Date, priceBook: PriceBook = PriceBook(), offers readAhead: [StockOffer]? = nil
     ) async throws -> (result: PlanningResult, offers: [StockOffer]) {
-        var onlyLocation: (vendorId: String, code: String)?
-        if fulfillments.count == 1, case .pickup(let vendorId, let location) = fulfillments[0] { onlyLocation = (vendorId, location) }
-        let skus = Array(Set(lines.map(\.sku)))
-        let offers = try await CandidateStore.stockOffers(db, skus: skus, currency: currency, onlyLocation: onlyLocation)
+        let offers: [StockOffer]
+        if let readAhead {
+            offers = readAhead
+        } else {
+            offers = try await CandidateStore.stockOffers(
+                db, skus: Array(Set(lines.map(\.sku))), currency: currency, onlyLocation: onlyLocation(fulfillments))
+        }
         let candidates = priceBook.apply(
             to: CandidateBuilder.candidates(offers, fulfillments: fulfillments, now: now, excluding: excluding))
         return (planner.plan(PlanningRequest(lines: lines, candidates: candidates, deliverBy: deliverBy)), offers)
+    }
+
+    /// The one location every line must be planned at (an order that is all pickup at one
+    /// store), which lets the candidates' read skip every other location; nil otherwise.
+    static func onlyLocation(_ fulfillments: [Fulfillment]) -> (vendorId: String, code: String)? {
+        if fulfillments.count == 1, case .pickup(let vendorId, let location) = fulfillments[0] { return (vendorId, location) }
+        return nil
     }
 
     static func planAndReserve(

@@ -1,0 +1,72 @@
+import Synchronization
+
+/// A check that must hold before the current unit of work's first statement takes effect, sent
+/// in the same flush as that statement instead of in a round trip of its own (pipeline mode).
+/// The HTTP layer uses it to re-check a cached API key: `sql` raises an error when the key no
+/// longer holds, so PostgreSQL skips every statement queued after it in the flush, and nothing
+/// those statements would have done happens.
+///
+/// The first `Session` statement run while it is `current` (on whichever connection) carries it.
+/// Whoever set it reads `state` afterwards: when no statement carried it (the work needed no
+/// database, or a connection broke before the answer came), it must run the check itself.
+public final class DeferredCheck: Sendable {
+    public enum State: Sendable {
+        case pending
+        case inFlight
+        case passed
+        case failed(PostgresError)
+    }
+
+    @TaskLocal public static var current: DeferredCheck?
+
+    public let statement: PipelineStatement
+    private let box = Mutex<State>(.pending)
+
+    public init(_ sql: String, _ parameters: [String?]) {
+        self.statement = PipelineStatement(sql, parameters)
+    }
+
+    public var state: State { box.withLock { $0 } }
+
+    /// The statement to carry, once: the first caller gets it, later ones (concurrent work of
+    /// the same request) go without, until `settle` puts it back.
+    func take() -> PipelineStatement? {
+        box.withLock { state in
+            guard case .pending = state else { return nil }
+            state = .inFlight
+            return statement
+        }
+    }
+
+    /// The check's own outcome; nil when its answer never came or PostgreSQL skipped it (an
+    /// earlier statement of the flush failed), so that it is still to be done.
+    func settle(_ outcome: Result<QueryResult, PostgresError>?) {
+        box.withLock { state in
+            switch outcome {
+            case .success?: state = .passed
+            case .failure(let error)? where error.sqlState != nil: state = .failed(error)
+            default: state = .pending
+            }
+        }
+    }
+}
+
+/// A `BEGIN` not yet sent: it leaves with the transaction's first statement (one flush),
+/// or never, when the transaction runs no statement.
+final class PendingBegin: Sendable {
+    let sql: String
+    private let taken = Mutex(false)
+
+    init(_ sql: String) { self.sql = sql }
+
+    /// The BEGIN to send, once.
+    func take() -> String? {
+        taken.withLock { taken in
+            if taken { return nil }
+            taken = true
+            return sql
+        }
+    }
+
+    var wasSent: Bool { taken.withLock { $0 } }
+}
