@@ -42,7 +42,7 @@ struct MixedFulfilmentTests {
             try await shop.expectStock(vendor, b, location: "STORE", onHand: 5, reserved: 2)
             // The vendor's feed and the customer's timeline render the same suborders.
             let key = try await shop.vendorKey(vendor)
-            let feed = try await key.get("/v1/vendors/\(vendor)/suborders")
+            let feed = try await shop.feed(vendor, as: key, count: 2)
             #expect(Set(feed.data.map(Self.fulfillmentType)) == ["pickup", "delivery"], "\(feed)")
             let customer = try #require(order["customer_id"]?.stringValue)
             let placedEntry = try #require(try await shop.timeline(customer).first { $0["kind"]?.stringValue == "order" })
