@@ -118,7 +118,7 @@ mk_pg_write_config() {
 listen_addresses = '127.0.0.1'
 port = $MK_PG_PORT
 unix_socket_directories = $sock_setting
-max_connections = 200
+max_connections = 300
 shared_buffers = 256MB
 EOF
     chown "$(mk_pg_owner)": "$MK_PG_DATA/marketplace.conf"
