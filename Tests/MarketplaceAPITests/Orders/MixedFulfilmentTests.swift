@@ -2,6 +2,8 @@ import CommerceCore
 import Foundation
 import Testing
 
+@testable import MarketplaceAPI
+
 /// v1.2 "Mixed cart": lines with their own fulfilment, suborders per (vendor, location,
 /// fulfilment), pickup lines only at their pickup location.
 @Suite("Mixed fulfilment", .serialized)
@@ -16,7 +18,7 @@ struct MixedFulfilmentTests {
 
     @Test("one order: a line collected in a store, the others delivered; suborders never mix fulfilments")
     func mixedSplit() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (a, b) = (try await shop.sku(), try await shop.sku())
             let vendor = try await shop.seller(
@@ -40,7 +42,7 @@ struct MixedFulfilmentTests {
             try await shop.expectStock(vendor, b, location: "STORE", onHand: 5, reserved: 2)
             // The vendor's feed and the customer's timeline render the same suborders.
             let key = try await shop.vendorKey(vendor)
-            let feed = try await key.get("/v1/vendors/\(vendor)/suborders")
+            let feed = try await shop.feed(vendor, as: key, count: 2)
             #expect(Set(feed.data.map(Self.fulfillmentType)) == ["pickup", "delivery"], "\(feed)")
             let customer = try #require(order["customer_id"]?.stringValue)
             let placedEntry = try #require(try await shop.timeline(customer).first { $0["kind"]?.stringValue == "order" })
@@ -58,7 +60,7 @@ struct MixedFulfilmentTests {
 
     @Test("a pickup line is planned only at its pickup location, even when stock elsewhere could deliver it")
     func pickupOnlyAtItsLocation() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let a = try await shop.sku()
             let store = try await shop.seller(code: "STORE", pickup: true, items: [StockedItem(sku: a, onHand: 1, price: 1000)])
@@ -81,7 +83,7 @@ struct MixedFulfilmentTests {
 
     @Test("pickup and delivery lines of one sku share the store's stock: never more than it holds")
     func sharedStoreStock() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let a = try await shop.sku()
             let vendor = try await shop.vendor()
@@ -98,7 +100,7 @@ struct MixedFulfilmentTests {
 
     @Test("an unknown or non-pickup location on a line is a 422 naming that line's fulfilment")
     func lineReferences() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let a = try await shop.sku()
             let vendor = try await shop.seller(items: [StockedItem(sku: a, onHand: 5, price: 100)])
@@ -116,7 +118,7 @@ struct MixedFulfilmentTests {
 
     @Test("rerouting keeps a suborder's fulfilment: a rejected pickup is not delivered instead, a rejected delivery stays a delivery")
     func rerouteKeepsFulfilment() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (a, b) = (try await shop.sku(), try await shop.sku())
             let vendor = try await shop.vendor()
@@ -141,4 +143,22 @@ struct MixedFulfilmentTests {
             #expect(Self.fulfillmentType(replacement) == "delivery")
         }
     }
+}
+
+extension MixedFulfilmentTests {
+    /// The fulfilment suites need no parallel requests: two connections each keep the whole
+    /// test run further from the cluster's max_connections.
+    static let smallPool: @Sendable (inout AppConfiguration) -> Void = { $0.poolSize = 2 }
+}
+
+extension RoutingQuoteTests {
+    static var smallPool: @Sendable (inout AppConfiguration) -> Void { MixedFulfilmentTests.smallPool }
+}
+
+extension CartQuoteTests {
+    static var smallPool: @Sendable (inout AppConfiguration) -> Void { MixedFulfilmentTests.smallPool }
+}
+
+extension ScorecardTests {
+    static var smallPool: @Sendable (inout AppConfiguration) -> Void { MixedFulfilmentTests.smallPool }
 }

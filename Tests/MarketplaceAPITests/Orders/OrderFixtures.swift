@@ -260,6 +260,19 @@ struct Shop: Sendable {
         return response.json
     }
 
+    /// A vendor's feed from the start, polled until it holds `count` entries (or 30 s pass): the
+    /// feed serves a change only once every transaction older than it has ended, so under load
+    /// a change just committed can take a moment to appear, as for any real poller.
+    func feed(_ vendorId: String, as client: APIClient, count: Int) async throws -> APIResponse {
+        var response = try await client.get("/v1/vendors/\(vendorId)/suborders")
+        let deadline = Date().addingTimeInterval(30)
+        while response.status == 200, response.data.count < count, Date() < deadline {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            response = try await client.get("/v1/vendors/\(vendorId)/suborders")
+        }
+        return response
+    }
+
     /// `POST /v1/jobs/sla-sweep` → `expired`.
     func sweep() async throws -> Int64 {
         let response = try await admin.post("/v1/jobs/sla-sweep")

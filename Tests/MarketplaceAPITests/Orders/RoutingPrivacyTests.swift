@@ -58,7 +58,7 @@ struct RoutingPrivacyTests {
                 let suborder = try #require(suborders.first { $0["vendor_id"]?.stringValue == own.id })
                 let id = OrderKit.id(suborder)
 
-                let feed = try await key.get("/v1/vendors/\(own.id)/suborders")
+                let feed = try await shop.feed(own.id, as: key, count: 1)
                 #expect(feed.status == 200, "\(feed)")
                 #expect(feed.data.count == 1)
                 let single = try await key.get("/v1/suborders/\(id)")

@@ -2,6 +2,8 @@ import CommerceCore
 import Foundation
 import Testing
 
+@testable import MarketplaceAPI
+
 /// v1.2 "Routing quote": the same validation and planner as placement, reading only.
 @Suite("Routing quotes", .serialized)
 struct RoutingQuoteTests {
@@ -21,7 +23,7 @@ struct RoutingQuoteTests {
 
     @Test("placing the quoted body on unchanged stock gives the same vendors, locations, line split and promises")
     func quoteMatchesPlacement() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (a, b, c) = (try await shop.sku(), try await shop.sku(), try await shop.sku())
             let near = try await shop.seller(items: [StockedItem(sku: a, onHand: 3, price: 1000), StockedItem(sku: b, onHand: 5, price: 700)])
@@ -66,7 +68,7 @@ struct RoutingQuoteTests {
 
     @Test("an order that cannot be routed is a 200 quote with feasible false naming the lines as the 409 does")
     func infeasible() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (a, b) = (try await shop.sku(), try await shop.sku())
             _ = try await shop.seller(items: [StockedItem(sku: a, onHand: 2, price: 100), StockedItem(sku: b, onHand: 2, price: 100)])
@@ -86,7 +88,7 @@ struct RoutingQuoteTests {
 
     @Test("a quote reserves and writes nothing; it validates as placement does (422, strict body, roles)")
     func writesNothing() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let a = try await shop.sku()
             let vendor = try await shop.seller(items: [StockedItem(sku: a, onHand: 4, price: 100)])
@@ -126,7 +128,7 @@ struct RoutingQuoteTests {
 
     @Test("a B2B member's quote is priced with the organization's negotiated prices, as its order is")
     func negotiatedPrices() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let a = try await shop.sku()
             let cheap = try await shop.seller(items: [StockedItem(sku: a, onHand: 5, price: 900)])
@@ -157,7 +159,7 @@ struct RoutingQuoteTests {
 struct CartQuoteTests {
     @Test("a cart's quote is its checkout's split; it writes nothing and leaves the cart open")
     func cartQuote() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (a, b) = (try await shop.sku(), try await shop.sku())
             let one = try await shop.seller(items: [StockedItem(sku: a, onHand: 3, price: 500)])
@@ -192,7 +194,7 @@ struct CartQuoteTests {
 
     @Test("mixed cart: a line to collect in a store and one delivered check out into one order with both")
     func mixedCartCheckout() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (a, b) = (try await shop.sku(), try await shop.sku())
             let store = try await shop.seller(code: "STORE", pickup: true, items: [StockedItem(sku: a, onHand: 2, price: 500)])

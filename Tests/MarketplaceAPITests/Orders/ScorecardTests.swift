@@ -2,6 +2,8 @@ import CommerceCore
 import Foundation
 import Postgres
 import Testing
+
+@testable import MarketplaceAPI
 import VendorRouting
 
 /// v1.2 "Vendor scorecard" and "Routing by performance".
@@ -30,7 +32,7 @@ struct ScorecardTests {
 
     @Test("a vendor with no history: zero counts, null rates and median, 30 days by default")
     func empty() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let vendor = try await shop.vendor()
             let card = try await Self.scorecard(shop.admin, vendor)
@@ -47,7 +49,7 @@ struct ScorecardTests {
 
     @Test("days is 1–365 and nothing else; only the operator and that vendor read it")
     func validationAndAccess() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let vendor = try await shop.vendor()
             for bad in ["0", "366", "abc", "1.5", "-3", ""] {
@@ -69,7 +71,7 @@ struct ScorecardTests {
 
     @Test("figures from the suborder history: decided, rates, on-time shipping, median, the days window")
     func figures() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let sku = try await shop.sku()
             let vendor = try await shop.seller(items: [StockedItem(sku: sku, onHand: 100, price: 100)])
@@ -165,7 +167,7 @@ struct ScorecardTests {
 
     @Test("a vendor on probation is used only as a last resort, and routing.reason says so")
     func probationRouting() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (history, wanted) = (try await shop.sku(), try await shop.sku())
             // "flaky" is cheapest and would win every tie; it rejects 20 of 20 suborders.
