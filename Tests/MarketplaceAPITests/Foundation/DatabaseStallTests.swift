@@ -72,9 +72,11 @@ struct DatabaseStallTests {
     static let slack = Duration.milliseconds(2000)
 
     func run(poolSize: Int, budgetMs: Int = budgetMs, _ body: @Sendable (TestServer) async throws -> Void) async throws {
-        try await StallDatabase.migrated.value
+        // Migrate under the lock: a Postgres stall test restarting the cluster meanwhile would
+        // kill the migration, and the failed task would fail every test after it.
         let lock = try await StallDatabase.lock()
         defer { lock.release() }
+        try await StallDatabase.migrated.value
         try await TestServer.run(configure: {
             $0.databaseURL = StallDatabase.url!
             $0.poolSize = poolSize
