@@ -4,21 +4,18 @@ import Postgres
 
 /// Writes `Outbox` events in the caller's transaction: as CTEs of a larger statement (one round
 /// trip with the change that caused them) or on their own.
-extension Outbox.Rows {
-    public var parameters: [any PostgresEncodable] { [ids, vendors, types, payloads] }
-}
-
 extension Outbox {
-    /// Two CTEs (`outbox_e`, `outbox_d`) that write the events whose columns are parameters
-    /// `$first … $first+3`, and fan each out to the vendor's endpoints subscribed to its type,
-    /// so deliveries exist exactly when the change committed. `condition` may name a boolean
-    /// expression over `guardTable` that must hold for anything to be written.
-    public static func insertCTEs(first: Int, guardTable: String? = nil, condition: String = "true") -> String {
-        let from = guardTable.map { ", \($0)" } ?? ""
+    /// Two CTEs (`outbox_e`, `outbox_d`) that write these events and fan each out to the
+    /// vendor's endpoints subscribed to its type, so deliveries exist exactly when the change
+    /// committed. `guardedByVerdict`: written only when `verdict.ok` holds (a CTE of the
+    /// enclosing statement).
+    public static func insertCTEs(_ rows: Rows, guardedByVerdict: Bool = false) -> SQLQuery {
+        let from: SQLQuery = guardedByVerdict ? ", verdict" : ""
+        let condition: SQLQuery = guardedByVerdict ? "ok" : "true"
         return """
             outbox_e AS (
                 INSERT INTO outbox_events (id, vendor_id, type, payload)
-                SELECT i, v, t, p FROM unnest($\(first)::text[], $\(first + 1)::text[], $\(first + 2)::text[], $\(first + 3)::text[])
+                SELECT i, v, t, p FROM unnest(\(rows.ids)::text[], \(rows.vendors)::text[], \(rows.types)::text[], \(rows.payloads)::text[])
                      AS e(i, v, t, p)\(from)
                 WHERE \(condition)
                 RETURNING id, vendor_id, type, seq
@@ -33,6 +30,6 @@ extension Outbox {
 
     public static func enqueue(_ tx: Transaction, _ events: [Event], now: Date = Date()) async throws {
         guard !events.isEmpty else { return }
-        try await tx.query("WITH " + insertCTEs(first: 1) + " SELECT 1", rows(events, now: now).parameters)
+        try await tx.execute("WITH \(insertCTEs(rows(events, now: now))) SELECT 1")
     }
 }

@@ -196,25 +196,31 @@ public enum OrderStore {
         return (JSONText(JSONWriter.string(.array(subs))), JSONText(JSONWriter.string(.array(lines))))
     }
 
-    static let orderInsertCTE = """
+    /// The order and its lines, written only when `verdict.ok`.
+    static func orderInsertCTE(_ order: Order) -> SQLQuery {
+        """
         o AS (
             INSERT INTO orders (id, channel, customer_id, customer_email, currency, fulfillment, deliver_by, status, created_at)
-            SELECT $5, $6, $7, $8, $9, $10::jsonb, $11, 'open', $12 FROM verdict WHERE ok
+            SELECT \(order.id), \(order.channel), \(order.customerId), \(order.customerEmail), \(order.currency),
+                   \(JSONText(JSONWriter.string(order.fulfillment.json)))::jsonb, \(order.deliverBy), 'open', \(order.createdAt)
+            FROM verdict WHERE ok
         ), ol AS (
             INSERT INTO order_lines (id, order_id, position, sku, quantity, vendor_id, max_unit_price, fulfillment)
-            SELECT x.id, $5, x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price, x.fulfillment
-            FROM jsonb_to_recordset($13::jsonb)
+            SELECT x.id, \(order.id), x.position, x.sku, x.quantity, x.vendor_id, x.max_unit_price, x.fulfillment
+            FROM jsonb_to_recordset(\(orderLineRecords(order.lines))::jsonb)
                  AS x(id text, position int, sku text, quantity int, vendor_id text, max_unit_price bigint, fulfillment jsonb),
                  verdict
             WHERE ok
         )
         """
+    }
 
-    /// Suborders, their lines and first status events, from `$first` (suborders) and
-    /// `$first+1` (lines), written only when `verdict.ok` (or always, without a guard).
-    static func suborderInsertCTEs(first: Int, guarded: Bool) -> String {
-        let from = guarded ? ", verdict" : ""
-        let condition = guarded ? "WHERE ok" : ""
+    /// Suborders, their lines and first status events, written only when `verdict.ok` (or
+    /// always, without a guard).
+    static func suborderInsertCTEs(_ suborders: [Suborder], guarded: Bool) -> SQLQuery {
+        let (subs, lines) = suborderRecords(suborders)
+        let from: SQLQuery = guarded ? ", verdict" : ""
+        let condition: SQLQuery = guarded ? "WHERE ok" : ""
         return """
             s AS (
                 INSERT INTO suborders (id, order_id, vendor_id, location, status, currency, subtotal, accept_by, ship_by,
@@ -223,7 +229,7 @@ public enum OrderStore {
                 SELECT x.id, x.order_id, x.vendor_id, x.location, 'pending_acceptance', x.currency, x.subtotal,
                        x.accept_by, x.ship_by, x.promised_delivery, x.routing_reason, x.vendor_routing_reason, x.candidates_considered,
                        x.replaces, x.created_at, x.created_at, x.fulfillment
-                FROM jsonb_to_recordset($\(first)::jsonb) AS x(id text, order_id text, vendor_id text, location text,
+                FROM jsonb_to_recordset(\(subs)::jsonb) AS x(id text, order_id text, vendor_id text, location text,
                      currency text, subtotal bigint, accept_by timestamptz, ship_by timestamptz,
                      promised_delivery timestamptz, routing_reason text, vendor_routing_reason text, candidates_considered int, replaces text,
                      created_at timestamptz, fulfillment jsonb)\(from)
@@ -235,7 +241,7 @@ public enum OrderStore {
             ), sl AS (
                 INSERT INTO suborder_lines (id, suborder_id, order_line_id, vendor_id, sku, quantity, unit_price, position)
                 SELECT x.id, x.suborder_id, x.order_line_id, x.vendor_id, x.sku, x.quantity, x.unit_price, x.position
-                FROM jsonb_to_recordset($\(first + 1)::jsonb) AS x(id text, suborder_id text, order_line_id text, vendor_id text,
+                FROM jsonb_to_recordset(\(lines)::jsonb) AS x(id text, suborder_id text, order_line_id text, vendor_id text,
                      sku text, quantity int, unit_price bigint, position int)\(from)
                 \(condition)
             )
@@ -251,10 +257,11 @@ public enum OrderStore {
         _ tx: Transaction, units: [StockUnits], order: Order, suborders: [Suborder], events: [Outbox.Event], now: Date
     ) async throws -> Bool {
         let items = StockUnits.aggregate(units)
-        let (subs, subLines) = suborderRecords(suborders)
-        let sql = """
+        let result = try await tx.execute(
+            """
             WITH want AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS w(vendor_id, location, sku, q)
+                SELECT * FROM unnest(\(items.map(\.vendorId))::text[], \(items.map(\.location))::text[],
+                                     \(items.map(\.sku))::text[], \(items.map(\.quantity))::int[]) AS w(vendor_id, location, sku, q)
             ), locked AS MATERIALIZED (
                 SELECT s.vendor_id, s.location, s.sku, s.on_hand - s.reserved AS available
                 FROM stock s JOIN want w ON s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
@@ -267,25 +274,17 @@ public enum OrderStore {
                 UPDATE stock s SET reserved = s.reserved + w.q, updated_at = now()
                 FROM want w, verdict v
                 WHERE v.ok AND s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
-            ), \(orderInsertCTE), \(suborderInsertCTEs(first: 14, guarded: true)), \(Outbox.insertCTEs(first: 16, guardTable: "verdict", condition: "ok"))
+            ), \(orderInsertCTE(order)), \(suborderInsertCTEs(suborders, guarded: true)),
+               \(Outbox.insertCTEs(Outbox.rows(events, now: now), guardedByVerdict: true))
             SELECT ok FROM verdict
-            """
-        var parameters: [any PostgresEncodable] = [
-            items.map(\.vendorId), items.map(\.location), items.map(\.sku), items.map(\.quantity),
-            order.id, order.channel, order.customerId, order.customerEmail, order.currency,
-            JSONText(JSONWriter.string(order.fulfillment.json)), order.deliverBy, order.createdAt,
-            orderLineRecords(order.lines), subs, subLines,
-        ]
-        parameters.append(contentsOf: Outbox.rows(events, now: now).parameters)
-        let result = try await tx.query(sql, parameters)
+            """)
         return try result.first?.bool("ok") ?? false
     }
 
     /// Inserts suborders with their lines and their first status event (rerouting).
     public static func insertSuborders(_ tx: Transaction, _ suborders: [Suborder]) async throws {
         guard !suborders.isEmpty else { return }
-        let (subs, lines) = suborderRecords(suborders)
-        try await tx.query("WITH " + suborderInsertCTEs(first: 1, guarded: false) + " SELECT 1", [subs, lines])
+        try await tx.execute("WITH \(suborderInsertCTEs(suborders, guarded: false)) SELECT 1")
     }
 
     /// Moves a suborder to a new status, gives it a new feed position and records the event.
