@@ -191,3 +191,9 @@ struct ProblemMiddleware: RouterMiddleware {
         }
     }
 }
+
+/// A `Problem` thrown past our middleware (or by Hummingbird code that expects its own error
+/// protocol) still answers as problem+json.
+extension Problem: HTTPResponseError {
+    func response(from request: Request, context: some RequestContext) throws -> Response { response }
+}
