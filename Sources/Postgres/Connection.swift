@@ -29,10 +29,13 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     let generation: Int
     /// The server closed the connection (or it broke): other connections of its age may be broken too.
     private var lostByServer = false
+    /// Counts the round trips of every connection of one pool.
+    private let roundTrips: RoundTripCounter?
 
-    private init(handle: PGHandle, generation: Int) {
+    private init(handle: PGHandle, generation: Int, roundTrips: RoundTripCounter?) {
         self.handle = handle
         self.generation = generation
+        self.roundTrips = roundTrips
     }
 
     deinit {
@@ -42,7 +45,8 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     /// Opens a connection (blocking, bounded by `deadline`: call it on the thread pool).
     /// Throws `DatabaseUnavailable` at the deadline, `PostgresError` when the server refuses.
     static func connect(
-        conninfo: String, settings: SessionSettings, generation: Int, deadline: ContinuousClock.Instant
+        conninfo: String, settings: SessionSettings, generation: Int, deadline: ContinuousClock.Instant,
+        roundTrips: RoundTripCounter? = nil
     ) throws -> Connection {
         let pointer = try startConnecting(conninfo: conninfo, settings: settings)
         var status = PGRES_POLLING_WRITING
@@ -72,7 +76,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             PQfinish(pointer)
             throw error
         }
-        let connection = Connection(handle: PGHandle(pointer: pointer), generation: generation)
+        let connection = Connection(handle: PGHandle(pointer: pointer), generation: generation, roundTrips: roundTrips)
         do {
             _ = try connection.execute(settings.sessionSQL, [], deadline: deadline)
         } catch let failure as ExchangeFailure {
@@ -256,6 +260,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             close()
             throw ExchangeFailure(.connectionLost(error), requestSent: false)
         }
+        roundTrips?.add()
         do {
             try flush(pointer, deadline)
             var outcomes: [Result<QueryResult, PostgresError>] = []
@@ -348,6 +353,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             close()
             throw ExchangeFailure(.connectionLost(error), requestSent: false)
         }
+        roundTrips?.add()
         do {
             try flush(pointer, deadline)
             return try collect(pointer, deadline)

@@ -25,6 +25,8 @@ public final class ConnectionPool: Sendable {
     /// cached (its own foreign-key checks included) for its lifetime; on a young database
     /// those were made against empty tables and scan sequentially until replanned.
     let maxLifetime: Duration
+    /// Round trips of this pool's connections so far (each statement, or each pipeline, is one).
+    public let roundTrips = RoundTripCounter()
 
     typealias Waiter = CheckedContinuation<PoolGrant<Connection>, any Error>
 
@@ -208,8 +210,11 @@ public final class ConnectionPool: Sendable {
                 do {
                     let conninfo = self.conninfo
                     let settings = self.settings
+                    let roundTrips = self.roundTrips
                     return try await threadPool.runIfActive {
-                        try Connection.connect(conninfo: conninfo, settings: settings, generation: generation, deadline: deadline)
+                        try Connection.connect(
+                            conninfo: conninfo, settings: settings, generation: generation, deadline: deadline,
+                            roundTrips: roundTrips)
                     }
                 } catch {
                     carryOut(state.withLock { $0.openFailed(now: .now) })

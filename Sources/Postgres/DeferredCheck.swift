@@ -70,3 +70,15 @@ final class PendingBegin: Sendable {
 
     var wasSent: Bool { taken.withLock { $0 } }
 }
+
+/// Round trips to the server (one flush and its answers: a statement, or a whole pipeline) of
+/// every connection of a pool, so that tests can hold a path to its number of round trips.
+public final class RoundTripCounter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    public init() {}
+
+    public var value: Int { count.load(ordering: .relaxed) }
+
+    func add() { count.add(1, ordering: .relaxed) }
+}
