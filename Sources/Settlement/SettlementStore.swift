@@ -77,6 +77,7 @@ public enum SettlementStore {
                 SELECT s.vendor_id, count(*) AS n
                 FROM suborders s JOIN suborder_lines l ON l.suborder_id = s.id
                 WHERE s.status = 'delivered' AND s.delivered_at <= $1
+                  AND l.quantity > 0  -- as in the sale lines' query below
                   AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
                 GROUP BY s.vendor_id
                 UNION ALL
