@@ -35,9 +35,15 @@ public struct JSONParser {
         case 123: return try parseObject()
         case 91: return try parseArray()
         case 34: return .string(try parseString())
-        case 116: try literal("true"); return .bool(true)
-        case 102: try literal("false"); return .bool(false)
-        case 110: try literal("null"); return .null
+        case 116:
+            try literal("true")
+            return .bool(true)
+        case 102:
+            try literal("false")
+            return .bool(false)
+        case 110:
+            try literal("null")
+            return .null
         case 45, 48...57: return try parseNumber()
         default: throw fail("unexpected character")
         }

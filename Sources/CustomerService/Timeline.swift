@@ -5,8 +5,14 @@ import Postgres
 /// One entry of a customer's history across channels.
 public struct TimelineEntry: Sendable {
     public enum Kind: String, Sendable {
-        case order, suborderStatus = "suborder_status", `return`, returnStatus = "return_status", `case`, message,
-            caseStatus = "case_status", orderStatus = "order_status"
+        case order
+        case suborderStatus = "suborder_status"
+        case `return`
+        case returnStatus = "return_status"
+        case `case`, message
+        case
+            caseStatus = "case_status"
+        case orderStatus = "order_status"
     }
 
     public let kind: Kind

@@ -28,14 +28,17 @@ struct SeededGenerator: RandomNumberGenerator {
 func problem(lines: Int, candidates: Int) -> PlanningRequest {
     var random = SeededGenerator(state: UInt64(lines * 1_000 + candidates))
     let skus = (0..<lines).map { "SKU-\($0)" }
-    let planningLines = skus.enumerated().map { PlanningLine(index: $0.offset, sku: $0.element, quantity: Int.random(in: 1...3, using: &random)) }
+    let planningLines = skus.enumerated().map {
+        PlanningLine(index: $0.offset, sku: $0.element, quantity: Int.random(in: 1...3, using: &random))
+    }
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     let vendors = max(1, candidates / 4)
     var locations: [CandidateLocation] = []
     for c in 0..<candidates {
         var offers: [String: CandidateOffer] = [:]
         for sku in skus where Int.random(in: 0..<3, using: &random) == 0 {
-            offers[sku] = CandidateOffer(unitPrice: Int64.random(in: 900...1_100, using: &random), available: Int.random(in: 0...5, using: &random))
+            offers[sku] = CandidateOffer(
+                unitPrice: Int64.random(in: 900...1_100, using: &random), available: Int.random(in: 0...5, using: &random))
         }
         locations.append(
             CandidateLocation(

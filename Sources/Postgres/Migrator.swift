@@ -73,7 +73,8 @@ public struct Migrator: Sendable {
     }
 
     private func apply(_ session: Session) async throws -> [Int] {
-        try await session.query("""
+        try await session.query(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY,
                 name text NOT NULL,

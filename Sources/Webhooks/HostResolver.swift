@@ -2,7 +2,7 @@ import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Name resolution for webhook targets on threads of its own. `getaddrinfo` blocks, for as

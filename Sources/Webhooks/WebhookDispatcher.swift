@@ -111,7 +111,8 @@ public struct WebhookDispatcher: Service {
         let deadline = started + settings.attemptTimeout
         let outcome: Outcome
         do {
-            outcome = try await withDeadline(deadline) { await attempt(delivery, secrets: secrets, deadline: deadline) }
+            outcome =
+                try await withDeadline(deadline) { await attempt(delivery, secrets: secrets, deadline: deadline) }
                 ?? .failed(.timeout)
         } catch {
             outcome = .failed(.timeout)  // only cancellation gets here: shutdown cut the attempt short

@@ -42,9 +42,10 @@ struct MigratorTests {
             try await TestDB.withPool(size: 1, url: url) { pool in
                 let first = try await Migrator(migrations: Array(Self.tiny.migrations.prefix(1))).migrate(pool)
                 #expect(first == [1])
-                let more = Migrator(migrations: Self.tiny.migrations + [
-                    .init(version: 3, name: "more", sql: "INSERT INTO widgets (name) VALUES ('third')")
-                ])
+                let more = Migrator(
+                    migrations: Self.tiny.migrations + [
+                        .init(version: 3, name: "more", sql: "INSERT INTO widgets (name) VALUES ('third')")
+                    ])
                 #expect(try await more.migrate(pool) == [2, 3])
                 #expect(try await pool.query("SELECT count(*) AS c FROM widgets").first?.int("c") == 3)
             }
@@ -65,7 +66,8 @@ struct MigratorTests {
                     let recorded = try await first.query("SELECT count(*) AS c FROM schema_migrations")
                     #expect(try recorded.first?.int("c") == 2)
                     let locks = try await first.query(
-                        "SELECT count(*) AS c FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+                        "SELECT count(*) AS c FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    )
                     #expect(try locks.first?.int("c") == 0, "the migration lock must be released")
                 }
             }
@@ -74,9 +76,10 @@ struct MigratorTests {
 
     @Test("a failing migration is rolled back whole, recorded nowhere, and releases the lock")
     func failingMigration() async throws {
-        let broken = Migrator(migrations: Self.tiny.migrations + [
-            .init(version: 3, name: "broken", sql: "CREATE TABLE gadgets (id int); INSERT INTO widgets (name) VALUES ('x'); SELEC 1;")
-        ])
+        let broken = Migrator(
+            migrations: Self.tiny.migrations + [
+                .init(version: 3, name: "broken", sql: "CREATE TABLE gadgets (id int); INSERT INTO widgets (name) VALUES ('x'); SELEC 1;")
+            ])
         try await TestDB.withScratchDatabase { url in
             try await TestDB.withPool(size: 1, url: url) { pool in
                 let error = try await #require(throws: PostgresError.self) { try await broken.migrate(pool) }
@@ -106,9 +109,10 @@ struct MigratorTests {
             for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
             return dir
         }
-        let good = try Migrator(directory: try folder([
-            "0010_later.sql": "SELECT 10;", "0002_first_thing.sql": "SELECT 2;", "README.md": "ignored",
-        ]))
+        let good = try Migrator(
+            directory: try folder([
+                "0010_later.sql": "SELECT 10;", "0002_first_thing.sql": "SELECT 2;", "README.md": "ignored",
+            ]))
         #expect(good.migrations.map(\.version) == [2, 10])
         #expect(good.migrations.map(\.name) == ["first_thing", "later"])
         #expect(good.migrations.first?.sql == "SELECT 2;")
@@ -124,7 +128,8 @@ struct MigratorTests {
 
     @Test("the project's own sql/ folder loads")
     func projectMigrations() throws {
-        let dir = ProcessInfo.processInfo.environment["MARKETPLACE_SQL_DIR"].map { URL(fileURLWithPath: $0) }
+        let dir =
+            ProcessInfo.processInfo.environment["MARKETPLACE_SQL_DIR"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("sql")
         let migrator = try Migrator(directory: dir)

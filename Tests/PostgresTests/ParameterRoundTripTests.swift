@@ -215,7 +215,8 @@ struct ParameterRoundTripTests {
             let row = try #require(try await pool.query("SELECT $1::text[] AS a, cardinality($1::text[]) AS n", [wanted]).first)
             #expect(try row.int("n") == wanted.count)
             #expect(try row.stringArray("a") == wanted)
-            let ints = try #require(try await pool.query("SELECT 3 = ANY($1::int[]) AS has3, 4 = ANY($1::int[]) AS has4", [[1, 2, 3]]).first)
+            let ints = try #require(
+                try await pool.query("SELECT 3 = ANY($1::int[]) AS has3, 4 = ANY($1::int[]) AS has4", [[1, 2, 3]]).first)
             #expect(try ints.bool("has3"))
             #expect(try ints.bool("has4") == false)
         }

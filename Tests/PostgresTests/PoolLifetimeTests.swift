@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct PoolLifetimeTests {
     @Test func connectionsAreRetiredAfterTheirLifetime() async throws {
-        let pool = ConnectionPool(conninfo: TestDB.url, size: 1, maxLifetime: .seconds(6))  // long enough for two queries on a loaded machine
+        // Six seconds: long enough for two queries on a loaded machine.
+        let pool = ConnectionPool(conninfo: TestDB.url, size: 1, maxLifetime: .seconds(6))
         let first = try await pool.query("SELECT pg_backend_pid() AS pid").first!.int("pid")
         let again = try await pool.query("SELECT pg_backend_pid() AS pid").first!.int("pid")
         #expect(again == first, "a young connection is reused")

@@ -60,7 +60,10 @@ import Testing
         _ = m.lease(now: t0, deadline: soon)
         let id = try #require(waiterID(m.lease(now: t0, deadline: soon)))
         let (_, action) = m.enqueue(id: id, waiter: "w1", deadline: soon, now: t0)
-        guard case .queued = action else { Issue.record("not queued: \(action)"); return }
+        guard case .queued = action else {
+            Issue.record("not queued: \(action)")
+            return
+        }
         #expect(m.waiting == 1)
         let c = FakeConnection(id: 1, generation: 0, openedAt: t0)
         let handover = m.release(c, .reusable, now: at(10))
@@ -121,7 +124,10 @@ import Testing
         _ = m.lease(now: t0, deadline: soon)
         let id = try #require(waiterID(m.lease(now: at(1), deadline: at(2))))
         let (_, action) = m.enqueue(id: id, waiter: "w", deadline: at(2), now: at(3))
-        guard case .failed(.deadlineExceeded) = action else { Issue.record("\(action)"); return }
+        guard case .failed(.deadlineExceeded) = action else {
+            Issue.record("\(action)")
+            return
+        }
         #expect(m.waiting == 0)
     }
 
@@ -204,7 +210,10 @@ import Testing
         let c = FakeConnection(id: 1, generation: 0, openedAt: t0)
         _ = m.release(c, .reusable, now: at(1))
         let (_, action) = m.enqueue(id: id, waiter: "w", deadline: soon, now: at(2))
-        guard case .granted(.use(let given)) = action else { Issue.record("\(action)"); return }
+        guard case .granted(.use(let given)) = action else {
+            Issue.record("\(action)")
+            return
+        }
         #expect(given == c)
         #expect(m.waiting == 0)
     }

@@ -41,7 +41,11 @@ struct PostgresTimestampTests {
         #expect(PostgresTimestamp.format(date) == PostgresTimestamp.format(Date(timeIntervalSince1970: expected)))
     }
 
-    @Test("parse refuses what is not a timestamp", arguments: ["", "infinity", "-infinity", "2023-11-14", "2023/11/14 22:13:20", "2023-11-14 22:13", "2023-11-14 22:13:20 UTC", "yesterday"])
+    @Test(
+        "parse refuses what is not a timestamp",
+        arguments: [
+            "", "infinity", "-infinity", "2023-11-14", "2023/11/14 22:13:20", "2023-11-14 22:13", "2023-11-14 22:13:20 UTC", "yesterday",
+        ])
     func parseRefuses(_ text: String) {
         #expect(PostgresTimestamp.parse(text) == nil)
     }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The throwaway cluster `scripts/test` starts for the suites that stall or restart their
@@ -87,7 +87,8 @@ enum StallCluster {
     /// inherited descriptor, so a server started by the command holds none of the test
     /// process's pipes open.
     static func spawn(_ arguments: [String]) -> Int32 {
-        let command = ["/usr/bin/python3", "-c", "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:], cwd='/'))"]
+        let command =
+            ["/usr/bin/python3", "-c", "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:], cwd='/'))"]
             + arguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import Postgres
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A database that stops answering (every process SIGSTOPped), a commit whose answer is lost,
 /// a restart: on the throwaway cluster, one test at a time.
@@ -153,7 +153,8 @@ struct StallTests {
         // Resumed, the backend commits what it was sent: "nothing was changed" would have been false.
         var found = 0
         for _ in 0..<50 where found == 0 {
-            found = try await unhurried { try await pool.query("SELECT count(*) AS c FROM lost_commit WHERE id = $1", [id]) }
+            found =
+                try await unhurried { try await pool.query("SELECT count(*) AS c FROM lost_commit WHERE id = $1", [id]) }
                 .first?.int("c") ?? 0
             if found == 0 { try await Task.sleep(for: .milliseconds(100)) }
         }

@@ -5,7 +5,8 @@ import Testing
 
 /// The database these tests use: `DATABASE_URL`, else the dev test database on the local cluster.
 enum TestDB {
-    static let url = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    static let url =
+        ProcessInfo.processInfo.environment["DATABASE_URL"]
         ?? "postgresql://postgres@127.0.0.1:54329/marketplace_dev_test"
 
     /// The same server, another database (`postgres` for CREATE/DROP DATABASE, or a scratch one).

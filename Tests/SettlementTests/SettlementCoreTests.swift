@@ -16,24 +16,42 @@ struct CommissionRuleResolutionTests {
     @Test("(vendor, category) › category › vendor › vendor's own rate › default")
     func precedence() {
         // (v1, shoes) has its own rule.
-        #expect(rules.resolve(vendorId: "v1", category: "shoes", vendorRateBps: 900, defaultBps: 1000) == ResolvedRate(rateBps: 1100, source: .vendorCategory))
+        #expect(
+            rules.resolve(vendorId: "v1", category: "shoes", vendorRateBps: 900, defaultBps: 1000)
+                == ResolvedRate(rateBps: 1100, source: .vendorCategory))
         // v2 has a vendor rule, but the category rule is more specific.
-        #expect(rules.resolve(vendorId: "v2", category: "shoes", vendorRateBps: 900, defaultBps: 1000) == ResolvedRate(rateBps: 1200, source: .category))
+        #expect(
+            rules.resolve(vendorId: "v2", category: "shoes", vendorRateBps: 900, defaultBps: 1000)
+                == ResolvedRate(rateBps: 1200, source: .category))
         // v1 in a category without rules: the vendor rule.
-        #expect(rules.resolve(vendorId: "v1", category: "hats", vendorRateBps: 900, defaultBps: 1000) == ResolvedRate(rateBps: 1300, source: .vendor))
+        #expect(
+            rules.resolve(vendorId: "v1", category: "hats", vendorRateBps: 900, defaultBps: 1000)
+                == ResolvedRate(rateBps: 1300, source: .vendor))
         // v3 has no rule anywhere: its own rate, then the default.
-        #expect(rules.resolve(vendorId: "v3", category: "hats", vendorRateBps: 900, defaultBps: 1000) == ResolvedRate(rateBps: 900, source: .vendorRate))
-        #expect(rules.resolve(vendorId: "v3", category: "hats", vendorRateBps: nil, defaultBps: 1000) == ResolvedRate(rateBps: 1000, source: .default))
+        #expect(
+            rules.resolve(vendorId: "v3", category: "hats", vendorRateBps: 900, defaultBps: 1000)
+                == ResolvedRate(rateBps: 900, source: .vendorRate))
+        #expect(
+            rules.resolve(vendorId: "v3", category: "hats", vendorRateBps: nil, defaultBps: 1000)
+                == ResolvedRate(rateBps: 1000, source: .default))
         // A vendor's own rate of 0 is a rate, not "no rate".
-        #expect(rules.resolve(vendorId: "v3", category: "hats", vendorRateBps: 0, defaultBps: 1000) == ResolvedRate(rateBps: 0, source: .vendorRate))
+        #expect(
+            rules.resolve(vendorId: "v3", category: "hats", vendorRateBps: 0, defaultBps: 1000)
+                == ResolvedRate(rateBps: 0, source: .vendorRate))
         // Category rules apply to every vendor.
-        #expect(rules.resolve(vendorId: "v3", category: "books", vendorRateBps: 900, defaultBps: 1000) == ResolvedRate(rateBps: 1500, source: .category))
+        #expect(
+            rules.resolve(vendorId: "v3", category: "books", vendorRateBps: 900, defaultBps: 1000)
+                == ResolvedRate(rateBps: 1500, source: .category))
     }
 
     @Test("an unknown category falls through to vendor-level rates; a (vendor, category) rule of another vendor never applies")
     func noCategory() {
-        #expect(rules.resolve(vendorId: "v1", category: nil, vendorRateBps: nil, defaultBps: 1000) == ResolvedRate(rateBps: 1300, source: .vendor))
-        #expect(rules.resolve(vendorId: "v4", category: nil, vendorRateBps: nil, defaultBps: 777) == ResolvedRate(rateBps: 777, source: .default))
+        #expect(
+            rules.resolve(vendorId: "v1", category: nil, vendorRateBps: nil, defaultBps: 1000)
+                == ResolvedRate(rateBps: 1300, source: .vendor))
+        #expect(
+            rules.resolve(vendorId: "v4", category: nil, vendorRateBps: nil, defaultBps: 777)
+                == ResolvedRate(rateBps: 777, source: .default))
         let other = CommissionRuleSet([CommissionRule(vendorId: "v9", category: "toys", rateBps: 50)])
         #expect(other.resolve(vendorId: "v1", category: "toys", vendorRateBps: nil, defaultBps: 1000).source == .default)
     }
@@ -51,7 +69,9 @@ struct SettlementBuilderTests {
             rateBps: rate, at: t0.addingTimeInterval(at))
     }
 
-    static func refund(_ id: String, line: String, vendor: String = "v1", currency: String = "EUR", price: Int64, qty: Int, rate: Int, at: TimeInterval = 0)
+    static func refund(
+        _ id: String, line: String, vendor: String = "v1", currency: String = "EUR", price: Int64, qty: Int, rate: Int, at: TimeInterval = 0
+    )
         -> SettlementSource
     {
         .refund(
@@ -101,11 +121,18 @@ struct SettlementBuilderTests {
         var all: [Posting] = []
         for draft in drafts {
             let t = draft.totals
-            #expect(draft.postings == [
-                Posting(account: "marketplace:clearing", currency: draft.currency, amount: t.grossSales - t.refunds, vendorId: draft.vendorId, kind: .run),
-                Posting(account: "vendor:\(draft.vendorId):payable", currency: draft.currency, amount: -draft.netPayable, vendorId: draft.vendorId, kind: .run),
-                Posting(account: "marketplace:commission", currency: draft.currency, amount: -(t.commission - t.commissionRefunded), vendorId: draft.vendorId, kind: .run),
-            ])
+            #expect(
+                draft.postings == [
+                    Posting(
+                        account: "marketplace:clearing", currency: draft.currency, amount: t.grossSales - t.refunds,
+                        vendorId: draft.vendorId, kind: .run),
+                    Posting(
+                        account: "vendor:\(draft.vendorId):payable", currency: draft.currency, amount: -draft.netPayable,
+                        vendorId: draft.vendorId, kind: .run),
+                    Posting(
+                        account: "marketplace:commission", currency: draft.currency, amount: -(t.commission - t.commissionRefunded),
+                        vendorId: draft.vendorId, kind: .run),
+                ])
             all += draft.postings
             all += try Ledger.payPostings(vendorId: draft.vendorId, currency: draft.currency, netPayable: draft.netPayable)
         }
@@ -152,7 +179,9 @@ struct SettlementRunTransitionTests {
 struct SettlementCSVTests {
     @Test("header and rows; fields with commas, quotes and line breaks are quoted")
     func quoting() {
-        #expect(SettlementCSV.header == "run_id,vendor_id,currency,kind,suborder_line_id,return_id,sku,quantity,amount,rate_bps,commission,at\r\n")
+        #expect(
+            SettlementCSV.header
+                == "run_id,vendor_id,currency,kind,suborder_line_id,return_id,sku,quantity,amount,rate_bps,commission,at\r\n")
         #expect(SettlementCSV.field("plain") == "plain")
         #expect(SettlementCSV.field("a,b") == "\"a,b\"")
         #expect(SettlementCSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")

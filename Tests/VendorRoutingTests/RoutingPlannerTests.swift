@@ -80,8 +80,9 @@ private func expectValid(_ plan: RoutingPlan, for request: PlanningRequest, sour
     }
     // Every unit of every line covered.
     for orderLine in request.lines where orderLine.quantity > 0 {
-        #expect(plan.plannedQuantity(lineIndex: orderLine.index) == orderLine.quantity,
-                "line \(orderLine.index) covered", sourceLocation: sourceLocation)
+        #expect(
+            plan.plannedQuantity(lineIndex: orderLine.index) == orderLine.quantity,
+            "line \(orderLine.index) covered", sourceLocation: sourceLocation)
     }
 }
 
@@ -148,9 +149,10 @@ struct RoutingPlannerTests {
         #expect(units(plan, "ven_b/MUC-1", line: 0) == 1)
         #expect(units(plan, "ven_a/BER-1", line: 1) == 1)
 
-        let unknownVendor = RoutingPlanner().plan(PlanningRequest(
-            lines: [line(0, "A", 1, vendor: "ven_z"), line(1, "B", 1)], candidates: candidates
-        ))
+        let unknownVendor = RoutingPlanner().plan(
+            PlanningRequest(
+                lines: [line(0, "A", 1, vendor: "ven_z"), line(1, "B", 1)], candidates: candidates
+            ))
         #expect(unknownVendor == .infeasible(unservableLineIndexes: [0]))
     }
 
@@ -184,8 +186,9 @@ struct RoutingPlannerTests {
         let plan = try planned(request)
         #expect(pairs(plan) == ["ven_a/ONE"])
         #expect(plan.exact)
-        #expect(plan.reason == "All 2 lines ship together from vendor ven_a at ONE, the fewest shipments possible (1) "
-            + "among 3 candidate locations; delivery by \(PlanningFormat.iso8601(day(6))).")
+        #expect(
+            plan.reason == "All 2 lines ship together from vendor ven_a at ONE, the fewest shipments possible (1) "
+                + "among 3 candidate locations; delivery by \(PlanningFormat.iso8601(day(6))).")
     }
 
     @Test("An earlier last delivery beats a lower price")
@@ -370,10 +373,12 @@ struct RoutingPlannerTests {
         let ready = DeliveryEstimate.pickup(now: start, handlingSeconds: 7_200).deliversBy
         let request = PlanningRequest(
             lines: [line(0, "A", 1), line(1, "B", 2)],
-            candidates: [CandidateLocation(
-                vendorId: "ven_store", location: "STORE-7", promisedDelivery: ready,
-                offers: ["A": CandidateOffer(unitPrice: 1_999, available: 1), "B": CandidateOffer(unitPrice: 500, available: 4)]
-            )],
+            candidates: [
+                CandidateLocation(
+                    vendorId: "ven_store", location: "STORE-7", promisedDelivery: ready,
+                    offers: ["A": CandidateOffer(unitPrice: 1_999, available: 1), "B": CandidateOffer(unitPrice: 500, available: 4)]
+                )
+            ],
             deliverBy: ready
         )
         let plan = try planned(request)
@@ -394,11 +399,11 @@ struct RoutingPlannerTests {
         ]
         let request = PlanningRequest(
             lines: [
-                line(0, "A", 5),           // fine
-                line(1, "B", 4),           // only 3 B anywhere
-                line(2, "C", 3),           // fine
-                line(3, "D", 1),           // offered but nothing available
-                line(4, "E", 1),           // not offered
+                line(0, "A", 5),  // fine
+                line(1, "B", 4),  // only 3 B anywhere
+                line(2, "C", 3),  // fine
+                line(3, "D", 1),  // offered but nothing available
+                line(4, "E", 1),  // not offered
             ],
             candidates: candidates
         )
@@ -413,10 +418,10 @@ struct RoutingPlannerTests {
         ]
         let request = PlanningRequest(
             lines: [
-                line(0, "A", 3, vendor: "ven_a"),   // competes with line 2 for ven_a's 4
+                line(0, "A", 3, vendor: "ven_a"),  // competes with line 2 for ven_a's 4
                 line(1, "B", 1),
                 line(2, "A", 2, vendor: "ven_a"),
-                line(3, "A", 2, vendor: "ven_b"),   // same sku, but its own stock: not competing
+                line(3, "A", 2, vendor: "ven_b"),  // same sku, but its own stock: not competing
             ],
             candidates: candidates
         )
@@ -471,11 +476,12 @@ struct RoutingPlannerTests {
         }
         var lines: [PlanningLine] = []
         for i in 0..<Int.random(in: 1...4, using: &rng) {
-            lines.append(line(
-                i, skus.randomElement(using: &rng)!, Int.random(in: 1...4, using: &rng),
-                vendor: Int.random(in: 0..<4, using: &rng) == 0 ? vendors.randomElement(using: &rng) : nil,
-                max: Int.random(in: 0..<4, using: &rng) == 0 ? 300 : nil
-            ))
+            lines.append(
+                line(
+                    i, skus.randomElement(using: &rng)!, Int.random(in: 1...4, using: &rng),
+                    vendor: Int.random(in: 0..<4, using: &rng) == 0 ? vendors.randomElement(using: &rng) : nil,
+                    max: Int.random(in: 0..<4, using: &rng) == 0 ? 300 : nil
+                ))
         }
         let request = PlanningRequest(lines: lines, candidates: candidates, deliverBy: Bool.random(using: &rng) ? day(2) : nil)
         let result = RoutingPlanner().plan(request)
@@ -526,9 +532,10 @@ struct RoutingPlannerTests {
             candidate(vendor, "L", day: 1, ["A": (Int64.random(in: 1...5, using: &rng) * 10, Int.random(in: 1...4, using: &rng))])
         }
         let lines = (0..<Int.random(in: 1...3, using: &rng)).map { i in
-            line(i, "A", Int.random(in: 1...3, using: &rng),
-                 vendor: Bool.random(using: &rng) ? vendors.randomElement(using: &rng) : nil,
-                 max: Bool.random(using: &rng) ? 30 : nil)
+            line(
+                i, "A", Int.random(in: 1...3, using: &rng),
+                vendor: Bool.random(using: &rng) ? vendors.randomElement(using: &rng) : nil,
+                max: Bool.random(using: &rng) ? 30 : nil)
         }
         let request = PlanningRequest(lines: lines, candidates: candidates)
 
@@ -603,9 +610,10 @@ struct RoutingPlannerTests {
                 for s in 0..<skuCount where Int.random(in: 0..<4, using: &rng) == 0 {
                     offers["SKU-\(s)"] = (Int64.random(in: 500...5_000, using: &rng), Int.random(in: 0...6, using: &rng))
                 }
-                candidates.append(candidate(
-                    "ven_\(v)", "LOC-\(l)", day: Double(Int.random(in: 1...6, using: &rng)), offers
-                ))
+                candidates.append(
+                    candidate(
+                        "ven_\(v)", "LOC-\(l)", day: Double(Int.random(in: 1...6, using: &rng)), offers
+                    ))
             }
         }
         var lines: [PlanningLine] = []

@@ -3,7 +3,7 @@ import Testing
 @testable import Webhooks
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The target policy, range by range: each row is an address and whether it may be called

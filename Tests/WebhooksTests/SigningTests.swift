@@ -46,11 +46,12 @@ import Testing
 }
 
 @Suite struct TargetPolicyTests {
-    @Test(arguments: [
-        ([127, 0, 0, 1], true), ([10, 1, 2, 3], true), ([172, 16, 0, 1], true), ([172, 31, 255, 255], true),
-        ([172, 32, 0, 1], false), ([192, 168, 1, 1], true), ([169, 254, 169, 254], true), ([100, 64, 0, 1], true),
-        ([0, 0, 0, 0], true), ([8, 8, 8, 8], false), ([93, 184, 216, 34], false), ([224, 0, 0, 1], true),
-    ] as [([UInt8], Bool)])
+    @Test(
+        arguments: [
+            ([127, 0, 0, 1], true), ([10, 1, 2, 3], true), ([172, 16, 0, 1], true), ([172, 31, 255, 255], true),
+            ([172, 32, 0, 1], false), ([192, 168, 1, 1], true), ([169, 254, 169, 254], true), ([100, 64, 0, 1], true),
+            ([0, 0, 0, 0], true), ([8, 8, 8, 8], false), ([93, 184, 216, 34], false), ([224, 0, 0, 1], true),
+        ] as [([UInt8], Bool)])
     func ipv4(address: [UInt8], isInternal: Bool) {
         #expect(AddressPolicy.isBlocked(address) == isInternal)
     }

@@ -26,7 +26,9 @@ public enum CartLifecycle {
         return cart
     }
 
-    public static func setLine(_ tx: Transaction, cartId: String, _ line: CartLine, channel: String?, now: Date = Date()) async throws -> Cart {
+    public static func setLine(_ tx: Transaction, cartId: String, _ line: CartLine, channel: String?, now: Date = Date()) async throws
+        -> Cart
+    {
         guard let cart = try await CartStore.cart(tx, id: cartId, forUpdate: true) else { throw DomainError.notFound("Cart \(cartId)") }
         try CartRules.requireOpen(cart)
         var errors = try await CartStore.referenceErrors(tx, line)

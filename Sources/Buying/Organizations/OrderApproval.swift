@@ -13,11 +13,14 @@ public enum OrderApproval {
         let organization = try await OrganizationStore.organization(tx, id: order.organizationId ?? "")
         let book = organization?.currency == order.currency ? PriceBook(prices) : PriceBook()
         let routed = try await HeldOrders.route(tx, order, priceBook: book, now: now)
-        try await ApprovalStore.record(tx, orderId: orderId, status: OrderStatus.open.rawValue, approverId: approverId, reason: nil, now: now)
+        try await ApprovalStore.record(
+            tx, orderId: orderId, status: OrderStatus.open.rawValue, approverId: approverId, reason: nil, now: now)
         return routed
     }
 
-    public static func decline(_ tx: Transaction, orderId: String, approverId: String, reason: String, now: Date = Date()) async throws -> Order {
+    public static func decline(_ tx: Transaction, orderId: String, approverId: String, reason: String, now: Date = Date()) async throws
+        -> Order
+    {
         var order = try await lockedPending(tx, orderId: orderId, approverId: approverId)
         try await OrderStore.setStatus(tx, orderId: orderId, .declined)
         try await ApprovalStore.record(
@@ -35,13 +38,15 @@ public enum OrderApproval {
         }
         if order.status == .pendingApproval {
             try await OrderStore.cancelHeld(tx, orderId: orderId)
-            try await ApprovalStore.record(tx, orderId: orderId, status: OrderStatus.cancelled.rawValue, approverId: nil, reason: reason, now: now)
+            try await ApprovalStore.record(
+                tx, orderId: orderId, status: OrderStatus.cancelled.rawValue, approverId: nil, reason: reason, now: now)
             guard let cancelled = try await OrderStore.order(tx, id: orderId) else { throw DomainError.notFound("Order \(orderId)") }
             return cancelled
         }
         let cancelled = try await SuborderLifecycle.cancelOrder(tx, orderId: orderId, reason: reason, now: now)
         if cancelled.status == .cancelled, try await ApprovalStore.waitedForApproval(tx, orderId: orderId) {
-            try await ApprovalStore.record(tx, orderId: orderId, status: OrderStatus.cancelled.rawValue, approverId: nil, reason: reason, now: now)
+            try await ApprovalStore.record(
+                tx, orderId: orderId, status: OrderStatus.cancelled.rawValue, approverId: nil, reason: reason, now: now)
         }
         return cancelled
     }

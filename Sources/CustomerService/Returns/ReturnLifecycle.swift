@@ -97,7 +97,8 @@ public enum ReturnLifecycle {
         if let vendorId = caller.vendorScope {
             switch VendorShare.of(vendorId, in: ret.lines) {
             case .none: throw DomainError.notFound("Return \(returnId)")
-            case .some: throw AccessDenied("Return \(returnId) also holds other vendors' lines; only an operator may \(action.rawValue) it.")
+            case .some:
+                throw AccessDenied("Return \(returnId) also holds other vendors' lines; only an operator may \(action.rawValue) it.")
             case .all: break
             }
         }

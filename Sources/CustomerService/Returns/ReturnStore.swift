@@ -100,9 +100,11 @@ public enum ReturnStore {
     }
 
     static func lockOrder(_ tx: Transaction, id: String) async throws -> OrderHeader? {
-        guard let row = try await tx.query(
-            "SELECT id, channel, customer_id, currency FROM orders WHERE id = $1 FOR UPDATE", [id]
-        ).first else { return nil }
+        guard
+            let row = try await tx.query(
+                "SELECT id, channel, customer_id, currency FROM orders WHERE id = $1 FOR UPDATE", [id]
+            ).first
+        else { return nil }
         return OrderHeader(
             id: try row.string("id"), channel: try row.string("channel"), customerId: try row.string("customer_id"),
             currency: try row.string("currency"))

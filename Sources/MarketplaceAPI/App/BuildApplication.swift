@@ -1,9 +1,9 @@
+import CryptoSupport
 import Hummingbird
 import Logging
 import NIOCore
 import Postgres
 import ServiceLifecycle
-import CryptoSupport
 
 /// Builds the HTTP application. Tests call it with their own configuration and pool.
 func buildApplication(

@@ -128,7 +128,9 @@ struct AppConfiguration: Sendable {
         guard let secretKey else {
             throw Invalid(
                 name: "MARKETPLACE_SECRET_KEY",
-                reason: "is required: 64 hexadecimal characters (32 bytes) that encrypt webhook secrets at rest, e.g. from `openssl rand -hex 32`")
+                reason:
+                    "is required: 64 hexadecimal characters (32 bytes) that encrypt webhook secrets at rest, e.g. from `openssl rand -hex 32`"
+            )
         }
         return SecretKeyring(current: secretKey, previous: previousSecretKey.map { [$0] } ?? [])
     }

@@ -2,7 +2,6 @@ import ArgumentParser
 import CommerceCore
 import CryptoSupport
 import Foundation
-import VendorRouting
 import Hummingbird
 import Logging
 import NIOCore
@@ -10,6 +9,7 @@ import NIOPosix
 import Postgres
 import ServiceLifecycle
 import Settlement
+import VendorRouting
 
 @main
 struct MarketplaceCommand: AsyncParsableCommand {

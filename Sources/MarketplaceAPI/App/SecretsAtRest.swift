@@ -68,10 +68,12 @@ enum SecretsAtRest {
                     """, [CommandRunner.sealedPrefix, CommandRunner.legacySealedPrefix, doneReplay, batch])
                 for row in rows.rows {
                     let (scope, key) = (try row.string("scope"), try row.string("key"))
-                    guard let opened = CommandRunner.tokenSealed(
-                        try row.string("response_body"), scope: scope, key: key, keyring: keyring), let inner = opened
+                    guard
+                        let opened = CommandRunner.tokenSealed(
+                            try row.string("response_body"), scope: scope, key: key, keyring: keyring), let inner = opened
                     else { throw SecretKeyring.OpenError.corrupt }
-                    let body = CommandRunner.sealedPrefix
+                    let body =
+                        CommandRunner.sealedPrefix
                         + keyring.seal(inner, context: CommandRunner.replayContext(scope: scope, key: key))
                     try await tx.query(
                         "UPDATE idempotency_keys SET response_body = $3 WHERE scope = $1 AND key = $2", [scope, key, body])

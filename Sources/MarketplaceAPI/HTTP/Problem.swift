@@ -56,7 +56,8 @@ struct Problem: Error {
     static func forbidden(allowed: [Role] = [], role: Role? = nil) -> Problem {
         var detail = "This token's role may not do this."
         if !allowed.isEmpty {
-            detail = "Only \(allowed.map(\.rawValue).joined(separator: ", ")) tokens may do this"
+            detail =
+                "Only \(allowed.map(\.rawValue).joined(separator: ", ")) tokens may do this"
                 + (role.map { "; this token's role is \($0.rawValue)." } ?? ".")
         }
         return Problem(status: .forbidden, code: "forbidden", title: "Forbidden", detail: detail)
@@ -88,7 +89,8 @@ struct Problem: Error {
     static func from(_ error: DomainError) -> Problem {
         switch error.kind {
         case .validation:
-            Problem(status: .unprocessableContent, code: "validation", title: "Validation failed", detail: error.detail, errors: error.errors)
+            Problem(
+                status: .unprocessableContent, code: "validation", title: "Validation failed", detail: error.detail, errors: error.errors)
         case .notFound:
             Problem(status: .notFound, code: "not-found", title: "Not Found", detail: error.detail)
         case .conflict:
@@ -127,7 +129,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(
                 status: .conflict, code: "conflict", title: "Conflict",
                 detail: "The request collided with concurrent changes and was not applied; retry it.",
-                headers: [.retryAfter: "1"]).response
+                headers: [.retryAfter: "1"]
+            ).response
         } catch let error as DatabaseUnavailable {
             logger.warning("database unavailable", metadata: ["reason": "\(error.reason.rawValue)"])
             return Problem.unavailable().response
@@ -157,7 +160,8 @@ struct ProblemMiddleware: RouterMiddleware {
             logger.debug("request not read in full", metadata: ["error": "\(error)"])
             return Problem(
                 status: .badRequest, code: "bad-request", title: "Bad Request",
-                detail: "The request did not arrive in full.").response
+                detail: "The request did not arrive in full."
+            ).response
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors: unknown routes, oversized bodies (also chunked ones,
             // which surface as NIOTooManyBytesError), and the like.
@@ -166,7 +170,8 @@ struct ProblemMiddleware: RouterMiddleware {
             logger.error("unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return Problem(
                 status: .internalServerError, code: "internal", title: "Internal Server Error",
-                detail: "The request could not be completed; nothing was changed.").response
+                detail: "The request could not be completed; nothing was changed."
+            ).response
         }
     }
 

@@ -35,7 +35,8 @@ struct AvailabilityQuery {
         latitude = coordinate("latitude", 90)
         longitude = coordinate("longitude", 180)
         if (request.queryValue("latitude") == nil) != (request.queryValue("longitude") == nil) {
-            errors.append(FieldError(request.queryValue("latitude") == nil ? "latitude" : "longitude", "give latitude and longitude together"))
+            errors.append(
+                FieldError(request.queryValue("latitude") == nil ? "latitude" : "longitude", "give latitude and longitude together"))
         }
         currency = request.queryValue("currency")
         if let currency, !Currency.isValid(currency) {

@@ -2,7 +2,8 @@ import CommerceCore
 import Foundation
 
 public enum ChannelType: String, Sendable, CaseIterable {
-    case web, app, pos, marketplace, social, callCenter = "call_center"
+    case web, app, pos, marketplace, social
+    case callCenter = "call_center"
 }
 
 public struct Channel: Sendable, JSONRepresentable {

@@ -59,7 +59,8 @@ public enum StockStore {
             }
         }
         guard errors.isEmpty else {
-            throw DomainError.validation(errors, detail: "No stock was changed: " + errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
+            throw DomainError.validation(
+                errors, detail: "No stock was changed: " + errors.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
         }
         try await tx.query(
             """

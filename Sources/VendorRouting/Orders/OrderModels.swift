@@ -81,7 +81,8 @@ public struct Suborder: Sendable, JSONRepresentable {
         id: String, orderId: String, vendorId: String, location: String, fulfillment: Fulfillment, status: SuborderStatus,
         currency: String,
         lines: [SuborderLine], acceptBy: Date, shipBy: Date, promisedDelivery: Date, routingReason: String,
-        vendorRoutingReason: String, candidatesConsidered: Int, replaces: String?, replacedBy: String?, carrier: String?, trackingNumber: String?,
+        vendorRoutingReason: String, candidatesConsidered: Int, replaces: String?, replacedBy: String?, carrier: String?,
+        trackingNumber: String?,
         reason: String?, deliveredAt: Date?, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -295,4 +296,3 @@ public struct Order: Sendable, JSONRepresentable {
         ]
     }
 }
-

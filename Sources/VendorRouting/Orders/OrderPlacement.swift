@@ -97,7 +97,8 @@ public enum OrderPlacement {
                     if case .pickup(let vendorId, let location) = line.fulfillment ?? request.fulfillment {
                         return FieldError(
                             "lines[\(i)]",
-                            "not enough stock for \(line.quantity) × \(line.sku) for pickup at \(vendorId) \(location) within the order's constraints")
+                            "not enough stock for \(line.quantity) × \(line.sku) for pickup at \(vendorId) \(location) within the order's constraints"
+                        )
                     }
                     return FieldError(
                         "lines[\(i)]", "not enough stock for \(line.quantity) × \(line.sku) within the order's constraints")
@@ -180,7 +181,9 @@ public enum OrderPlacement {
         var pickups: [(field: String, vendorId: String, location: String)] = []
         if case .pickup(let vendorId, let location) = request.fulfillment { pickups.append(("fulfillment", vendorId, location)) }
         for (i, line) in request.lines.enumerated() {
-            if case .pickup(let vendorId, let location) = line.fulfillment { pickups.append(("lines[\(i)].fulfillment", vendorId, location)) }
+            if case .pickup(let vendorId, let location) = line.fulfillment {
+                pickups.append(("lines[\(i)].fulfillment", vendorId, location))
+            }
         }
         let result = try await db.query(
             """

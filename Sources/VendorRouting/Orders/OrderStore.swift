@@ -42,7 +42,8 @@ public enum OrderStore {
         }
         var suborder = Suborder(
             id: try row.string("id"), orderId: try row.string("order_id"), vendorId: try row.string("vendor_id"),
-            location: try row.string("location"), fulfillment: fulfillment, status: status, currency: try row.string("currency"), lines: lines,
+            location: try row.string("location"), fulfillment: fulfillment, status: status, currency: try row.string("currency"),
+            lines: lines,
             acceptBy: try row.date("accept_by"), shipBy: try row.date("ship_by"),
             promisedDelivery: try row.date("promised_delivery"), routingReason: try row.string("routing_reason"),
             vendorRoutingReason: try row.string("vendor_routing_reason"),
@@ -51,7 +52,8 @@ public enum OrderStore {
             trackingNumber: try row.optionalString("tracking_number"), reason: try row.optionalString("reason"),
             deliveredAt: try row.optionalDate("delivered_at"), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
-        suborder.reroutedTo = try JSONParser.parse(Array(try row.jsonData("rerouted_to"))).arrayValue?
+        suborder.reroutedTo =
+            try JSONParser.parse(Array(try row.jsonData("rerouted_to"))).arrayValue?
             .compactMap(\.stringValue) ?? []
         return suborder
     }

@@ -167,7 +167,8 @@ public enum SuborderLifecycle {
 
         func route(_ lines: [PlanningLine]) async throws -> [Suborder]? {
             let outcome = try await Routing.planAndReserve(
-                tx, lines: lines.enumerated().map { i, line in
+                tx,
+                lines: lines.enumerated().map { i, line in
                     PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
                 }, fulfillments: [old.fulfillment], currency: order.currency, deliverBy: order.deliverBy, excluding: excluded,
                 now: now)

@@ -133,14 +133,15 @@ struct PlanningProblem {
         var candidates: [Candidate] = []
         for (c, candidate) in all.enumerated() where relevant[c] {
             localId[c] = candidates.count
-            candidates.append(Candidate(
-                vendorId: candidate.vendorId,
-                location: candidate.location,
-                fulfillment: candidate.fulfillment,
-                promisedDelivery: candidate.promisedDelivery,
-                deliveryTime: candidate.promisedDelivery.timeIntervalSinceReferenceDate,
-                deliveryRank: 0
-            ))
+            candidates.append(
+                Candidate(
+                    vendorId: candidate.vendorId,
+                    location: candidate.location,
+                    fulfillment: candidate.fulfillment,
+                    promisedDelivery: candidate.promisedDelivery,
+                    deliveryTime: candidate.promisedDelivery.timeIntervalSinceReferenceDate,
+                    deliveryRank: 0
+                ))
         }
         let deliveryTimes = candidates.map(\.deliveryTime)
         let byDelivery = candidates.indices.sorted {
@@ -229,22 +230,23 @@ struct PlanningProblem {
             branchOrder.reserveCapacity(candidateIds.count)
             for c in byDelivery where slots[c] >= 0 { branchOrder.append(slots[c]) }
             let g = groups.count
-            groups.append(Group(
-                sku: sku,
-                lines: members,
-                quantities: quantities,
-                demand: quantities.reduce(0, PlanningMath.add),
-                candidates: candidateIds,
-                available: available,
-                unitPrice: prices,
-                eligible: eligible,
-                isSimple: eligible.allSatisfy { $0 == eligible[0] },
-                deliveryRank: ranks,
-                branchOrder: branchOrder,
-                pool: pool,
-                poolAvailable: poolAvailable,
-                sharedPools: poolAvailable.count < candidateIds.count
-            ))
+            groups.append(
+                Group(
+                    sku: sku,
+                    lines: members,
+                    quantities: quantities,
+                    demand: quantities.reduce(0, PlanningMath.add),
+                    candidates: candidateIds,
+                    available: available,
+                    unitPrice: prices,
+                    eligible: eligible,
+                    isSimple: eligible.allSatisfy { $0 == eligible[0] },
+                    deliveryRank: ranks,
+                    branchOrder: branchOrder,
+                    pool: pool,
+                    poolAvailable: poolAvailable,
+                    sharedPools: poolAvailable.count < candidateIds.count
+                ))
             for (slot, c) in candidateIds.enumerated() {
                 memberships[c].append(Membership(group: g, slot: slot, available: available[slot]))
             }
@@ -265,7 +267,9 @@ struct PlanningProblem {
             let everything = Array(group.candidates.indices)
             if problem.coverage(group: g, slots: everything) >= group.demand { continue }
             for cluster in problem.clusters(group: g) {
-                if problem.coverage(group: g, slots: everything, lineSlots: cluster) < cluster.reduce(0, { PlanningMath.add($0, group.quantities[$1]) }) {
+                if problem.coverage(group: g, slots: everything, lineSlots: cluster)
+                    < cluster.reduce(0, { PlanningMath.add($0, group.quantities[$1]) })
+                {
                     competing.append(contentsOf: cluster.map { lines[group.lines[$0]].index })
                 }
             }

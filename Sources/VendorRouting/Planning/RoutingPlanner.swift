@@ -75,12 +75,13 @@ public struct RoutingPlanner: Sendable {
         }
         let considered = problem.candidates.count
         if problem.groups.isEmpty {
-            return .planned(RoutingPlan(
-                shipments: [],
-                candidatesConsidered: considered,
-                reason: "Nothing to route: the order has no units to ship.",
-                exact: true
-            ))
+            return .planned(
+                RoutingPlan(
+                    shipments: [],
+                    candidatesConsidered: considered,
+                    reason: "Nothing to route: the order has no units to ship.",
+                    exact: true
+                ))
         }
 
         var search = ExactSearch(problem: problem, budget: max(0, exactSearchBudget))
@@ -116,12 +117,13 @@ public struct RoutingPlanner: Sendable {
             exact: exact,
             provenMinimum: provenMinimum
         )
-        return .planned(RoutingPlan(
-            shipments: shipments,
-            candidatesConsidered: considered,
-            reason: reason,
-            exact: exact
-        ))
+        return .planned(
+            RoutingPlan(
+                shipments: shipments,
+                candidatesConsidered: considered,
+                reason: reason,
+                exact: exact
+            ))
     }
 
     // MARK: - Building the plan
@@ -139,12 +141,13 @@ public struct RoutingPlanner: Sendable {
                     // Only when the request repeats a line index: keep one entry per order line.
                     planned[existing].quantity += item.quantity
                 } else {
-                    planned.append(PlannedLine(
-                        lineIndex: line.index,
-                        sku: line.sku,
-                        quantity: item.quantity,
-                        unitPrice: group.unitPrice[item.slot]
-                    ))
+                    planned.append(
+                        PlannedLine(
+                            lineIndex: line.index,
+                            sku: line.sku,
+                            quantity: item.quantity,
+                            unitPrice: group.unitPrice[item.slot]
+                        ))
                 }
                 linesByCandidate[c] = planned
             }
@@ -193,7 +196,8 @@ public struct RoutingPlanner: Sendable {
             if entries <= maxListedLineEntries {
                 what = shipment.lines.map { line in
                     let total = ordered[line.lineIndex] ?? line.quantity
-                    let units = line.quantity == total
+                    let units =
+                        line.quantity == total
                         ? "\(line.quantity) \(line.quantity == 1 ? "unit" : "units")"
                         : "\(line.quantity) of \(total) units"
                     return "lines[\(line.lineIndex)] (\(line.sku), \(units))"
@@ -212,7 +216,8 @@ public struct RoutingPlanner: Sendable {
         if exact || provenMinimum >= shipments.count {
             second = "\(shipments.count) is the fewest shipments possible among \(pool); last delivery by \(last)."
         } else {
-            second = "Too many combinations to prove this is the fewest shipments, so a greedy plan over "
+            second =
+                "Too many combinations to prove this is the fewest shipments, so a greedy plan over "
                 + "\(pool) was used; last delivery by \(last)."
         }
         return first + " " + second

@@ -21,7 +21,10 @@ struct CartStrictInputTests {
                     "fulfillment.address.city"
                 ),
                 (.PUT, "/v1/carts/x/lines/\(sku)", ["quantity": 1, "note": "n"], "note"),
-                (.PUT, "/v1/carts/x/lines/\(sku)", ["quantity": 1, "fulfillment": ["type": "pickup", "vendor_id": "v", "location": "l", "x": 1]], "fulfillment.x"),
+                (
+                    .PUT, "/v1/carts/x/lines/\(sku)",
+                    ["quantity": 1, "fulfillment": ["type": "pickup", "vendor_id": "v", "location": "l", "x": 1]], "fulfillment.x"
+                ),
                 (.POST, "/v1/carts/x/checkout", ["channel": "web", "coupon": "FREE"], "coupon"),
                 (.POST, "/v1/orders/x/reorder", ["lines": []], "lines"),
                 (.POST, "/v1/organizations", ["name": "n", "currency": "EUR", "vat_id": "x"], "vat_id"),
@@ -31,7 +34,8 @@ struct CartStrictInputTests {
                 (.POST, "/v1/orders/x/decline", ["approver_id": "a", "reason": "r", "notify": true], "notify"),
             ]
             for (method, path, body, field) in cases {
-                let response = try await server.admin.request(method, path, json: body, headers: [("Idempotency-Key", Fixtures.unique("k"))])
+                let response = try await server.admin.request(
+                    method, path, json: body, headers: [("Idempotency-Key", Fixtures.unique("k"))])
                 #expect(response.status == 422, "\(method) \(path): \(response)")
                 #expect(response.problemCode == "validation", "\(method) \(path): \(response)")
                 #expect(response.errorFields.contains(field), "\(method) \(path): wanted \(field) in \(response.errorFields)")

@@ -20,7 +20,9 @@ struct CartTests {
             let (pos, posKey) = try await C.channel(shop, type: "pos")
             let x = try await shop.sku()
             let y = try await shop.sku()
-            let vendor = try await shop.seller(items: [StockedItem(sku: x, onHand: 10, price: 500), StockedItem(sku: y, onHand: 10, price: 300)])
+            let vendor = try await shop.seller(items: [
+                StockedItem(sku: x, onHand: 10, price: 500), StockedItem(sku: y, onHand: 10, price: 300),
+            ])
             let customer = shop.newCustomer()
             let cart = try await C.create(webKey, customer: customer)
             let id = K.id(cart)
@@ -135,7 +137,8 @@ struct CartTests {
 
             // Still open: it can change and be checked out.
             try await C.setLineOK(shop.storefront, id, x, quantity: 1)
-            let placed = try await C.checkout(shop.storefront, id, ["deliver_by": .string(RFC3339.format(Date().addingTimeInterval(10 * K.day)))])
+            let placed = try await C.checkout(
+                shop.storefront, id, ["deliver_by": .string(RFC3339.format(Date().addingTimeInterval(10 * K.day)))])
             #expect(placed.status == 201, "\(placed)")
             #expect(K.date(placed["deliver_by"]) != nil)
             K.expectProblem(try await C.checkout(shop.storefront, id), status: 409, code: "invalid-transition")
@@ -159,10 +162,15 @@ struct CartTests {
             let id = K.id(cart)
             #expect(C.channels(try await C.setLineOK(shop.admin, id, x, quantity: 1)) == [])
             K.expectProblem(try await C.checkout(shop.admin, id), status: 422, code: "validation", fields: ["channel"])
-            K.expectProblem(try await C.checkout(shop.admin, id, ["channel": "ch-nope", "fulfillment": K.delivery()]), status: 422, code: "validation", fields: ["channel"])
-            K.expectProblem(try await C.checkout(shop.admin, id, ["channel": .string(shop.channel)]), status: 422, code: "validation", fields: ["fulfillment"])
             K.expectProblem(
-                try await C.checkout(shop.storefront, id, ["channel": "someone-else"]), status: 422, code: "validation", fields: ["channel"])
+                try await C.checkout(shop.admin, id, ["channel": "ch-nope", "fulfillment": K.delivery()]), status: 422, code: "validation",
+                fields: ["channel"])
+            K.expectProblem(
+                try await C.checkout(shop.admin, id, ["channel": .string(shop.channel)]), status: 422, code: "validation",
+                fields: ["fulfillment"])
+            K.expectProblem(
+                try await C.checkout(shop.storefront, id, ["channel": "someone-else"]), status: 422, code: "validation", fields: ["channel"]
+            )
             let placed = try await C.checkout(shop.admin, id, ["channel": .string(shop.channel), "fulfillment": K.delivery()])
             #expect(placed.status == 201, "\(placed)")
             #expect(placed["channel"]?.stringValue == shop.channel)
@@ -250,7 +258,8 @@ struct CartTests {
             #expect(cart["fulfillment"] == after["fulfillment"])
             #expect(cart["order_id"] == .null)
             K.expectProblem(try await appKey.post("/v1/orders/ord_nope/reorder"), status: 404, code: "not-found")
-            K.expectProblem(try await appKey.post("/v1/orders/\(K.id(order))/reorder", ["x": 1]), status: 422, code: "validation", fields: ["x"])
+            K.expectProblem(
+                try await appKey.post("/v1/orders/\(K.id(order))/reorder", ["x": 1]), status: 422, code: "validation", fields: ["x"])
             try await C.expectDocumented(server, [.init(method: "post", path: "/v1/orders/{id}/reorder", response: response)])
         }
     }
@@ -270,7 +279,9 @@ struct CartTests {
             let second = try await shop.storefront.get("/v1/customers/\(customer)/carts?limit=2&after=\(cursor)")
             #expect(second.data.map { K.id($0) } == [ids[0]])
             #expect(second["next_cursor"] == .null)
-            K.expectProblem(try await shop.storefront.get("/v1/customers/\(customer)/carts?limit=0"), status: 422, code: "validation", fields: ["limit"])
+            K.expectProblem(
+                try await shop.storefront.get("/v1/customers/\(customer)/carts?limit=0"), status: 422, code: "validation", fields: ["limit"]
+            )
             K.expectProblem(try await shop.storefront.get("/v1/customers/\(customer)/carts?colour=red"), status: 422, code: "validation")
             try await C.expectDocumented(
                 server,

@@ -44,7 +44,8 @@ struct CaseTests {
             let customer = shop.newCustomer()
             let order = try await R.shippedOrder(shop, customer: customer, lines: [K.line(x, 1), K.line(y, 1)])
             let vSub = K.id(R.suborder(order, vendor: v))
-            let ret = try await R.create(shop.storefront, R.returnBody(order: K.id(order), lines: [R.returnLine(R.lineId(order, sku: y), 1)]))
+            let ret = try await R.create(
+                shop.storefront, R.returnBody(order: K.id(order), lines: [R.returnLine(R.lineId(order, sku: y), 1)]))
 
             let byOrder = try await Self.open(shop.storefront, Self.caseBody(customer: customer, order: K.id(order)))
             let bySuborder = try await Self.open(app, Self.caseBody(customer: customer, suborder: vSub))
@@ -196,13 +197,17 @@ struct CaseTests {
             #expect(fromVendor["body"]?.stringValue == "Sending a new one.")
             let fromOperator = try await shop.admin.post("/v1/cases/\(caseId)/messages", ["body": "Noted."])
             #expect(fromOperator["author_role"]?.stringValue == "operator")
-            K.expectProblem(try await vKey.post("/v1/cases/\(caseId)/messages", ["body": ""]), status: 422, code: "validation", fields: ["body"])
-            K.expectProblem(try await vKey.post("/v1/cases/\(caseId)/messages", ["text": "x"]), status: 422, code: "validation", fields: ["body"])
+            K.expectProblem(
+                try await vKey.post("/v1/cases/\(caseId)/messages", ["body": ""]), status: 422, code: "validation", fields: ["body"])
+            K.expectProblem(
+                try await vKey.post("/v1/cases/\(caseId)/messages", ["text": "x"]), status: 422, code: "validation", fields: ["body"])
 
             let read = try await vKey.get("/v1/cases/\(caseId)")
             let messages = read["messages"]?.arrayValue ?? []
             #expect(messages.map { $0["author_role"]?.stringValue ?? "" } == ["channel", "channel", "vendor", "operator"])
-            #expect(Array(messages.map { $0["id"]?.stringValue ?? "" }.dropFirst()) == [fromOther, fromVendor, fromOperator].map { K.id($0.json) })
+            #expect(
+                Array(messages.map { $0["id"]?.stringValue ?? "" }.dropFirst())
+                    == [fromOther, fromVendor, fromOperator].map { K.id($0.json) })
             K.expectTime(read["first_response_at"], near: Date(), "first_response_at set by the vendor's answer")
             let events = try await R.events(server, vendor: v, type: "case.message_created")
             #expect(events.map { $0["data"]?["id"]?.stringValue ?? "" } == [fromOther, fromVendor, fromOperator].map { K.id($0.json) })
@@ -217,7 +222,8 @@ struct CaseTests {
             #expect(resolved["messages"]?.arrayValue?.count == 4)
             K.expectProblem(try await shop.admin.post("/v1/cases/\(caseId)/resolve"), status: 409, code: "invalid-transition")
             K.expectProblem(try await vKey.post("/v1/cases/\(caseId)/messages", ["body": "late"]), status: 409, code: "invalid-transition")
-            K.expectProblem(try await shop.storefront.post("/v1/cases/\(caseId)/messages", ["body": "late"]), status: 409, code: "invalid-transition")
+            K.expectProblem(
+                try await shop.storefront.post("/v1/cases/\(caseId)/messages", ["body": "late"]), status: 409, code: "invalid-transition")
             K.expectProblem(try await shop.admin.post("/v1/cases/cas_nope/resolve"), status: 404, code: "not-found")
             #expect(try await R.count(server, "SELECT count(*) AS c FROM case_messages WHERE case_id = $1", [caseId]) == 4)
             #expect(try await vKey.get("/v1/vendors/\(v)/cases?status=resolved").data.map { K.id($0) } == [caseId])

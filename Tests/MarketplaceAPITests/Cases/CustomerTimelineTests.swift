@@ -30,7 +30,10 @@ struct CustomerTimelineTests {
             #expect(receipt.status == 200, "\(receipt)")
             let opened = try await call.post(
                 "/v1/cases",
-                ["customer_id": .string(customer), "subject": "Refund?", "message": "When do I get my money?", "return_id": .string(returnId)])
+                [
+                    "customer_id": .string(customer), "subject": "Refund?", "message": "When do I get my money?",
+                    "return_id": .string(returnId),
+                ])
             #expect(opened.status == 201, "\(opened)")
             let caseId = K.id(opened.json)
             let openingId = opened["messages"]?.arrayValue?.first?["id"]?.stringValue ?? ""
@@ -38,7 +41,8 @@ struct CustomerTimelineTests {
             #expect(answer.status == 201, "\(answer)")
             #expect(try await call.post("/v1/cases/\(caseId)/resolve").status == 200)
             // Someone else's history stays out.
-            _ = try await call.post("/v1/cases", ["customer_id": .string(shop.newCustomer()), "subject": "x", "message": "y", "channel": .string(callChannel)])
+            _ = try await call.post(
+                "/v1/cases", ["customer_id": .string(shop.newCustomer()), "subject": "x", "message": "y", "channel": .string(callChannel)])
 
             let timeline = try await shop.timeline(customer)
             let summary = timeline.map { "\($0["kind"]?.stringValue ?? "?")/\($0["id"]?.stringValue ?? "?")" }

@@ -54,7 +54,8 @@ private typealias K = OrderKit
             #expect(!afterRevoke.data.contains { $0["id"]?.stringValue == keyId })
 
             #expect(try await channelKey.get("/v1/api-keys").status == 403)
-            FoundationHelpers.expectProblem(try await server.admin.get("/v1/api-keys?role=root"), status: 422, code: "validation", fields: ["role"])
+            FoundationHelpers.expectProblem(
+                try await server.admin.get("/v1/api-keys?role=root"), status: 422, code: "validation", fields: ["role"])
         }
     }
 
@@ -77,7 +78,8 @@ private typealias K = OrderKit
             FoundationHelpers.expectProblem(try await webKey.get("/v1/channels/\(pos)"), status: 404, code: "not-found")
             let vendorKey = try await fixtures.key(role: "vendor", vendorId: try await fixtures.vendor())
             #expect(try await vendorKey.get("/v1/channels").status == 403)
-            FoundationHelpers.expectProblem(try await server.admin.get("/v1/channels?type=fax"), status: 422, code: "validation", fields: ["type"])
+            FoundationHelpers.expectProblem(
+                try await server.admin.get("/v1/channels?type=fax"), status: 422, code: "validation", fields: ["type"])
         }
     }
 
@@ -103,7 +105,8 @@ private typealias K = OrderKit
             var skus: [String] = []
             for _ in 0..<3 { skus.append(try await fixtures.product(category: category)) }
             // Replacing a product keeps its place in the list.
-            #expect(try await server.admin.put("/v1/products/\(skus[0])", ["title": "Renamed", "category": .string(category)]).status == 200)
+            #expect(
+                try await server.admin.put("/v1/products/\(skus[0])", ["title": "Renamed", "category": .string(category)]).status == 200)
             let first = try await server.admin.get("/v1/products?category=\(category)&limit=2")
             #expect(first.data.compactMap { $0["sku"]?.stringValue } == [skus[2], skus[1]], "\(first)")
             let cursor = try #require(first["next_cursor"]?.stringValue)
@@ -122,7 +125,8 @@ private typealias K = OrderKit
                 #expect(product.json == ["sku": .string(skus[1]), "title": "Thing", "category": .string(category)])
                 #expect(try await client.get("/v1/products?category=\(category)").data.count == 3)
             }
-            FoundationHelpers.expectProblem(try await server.admin.get("/v1/products/\(Fixtures.unique("none"))"), status: 404, code: "not-found")
+            FoundationHelpers.expectProblem(
+                try await server.admin.get("/v1/products/\(Fixtures.unique("none"))"), status: 404, code: "not-found")
             #expect(try await server.client(token: nil).get("/v1/products").status == 401)
         }
     }
@@ -149,7 +153,8 @@ private typealias K = OrderKit
             #expect(store.status == 200)
             #expect(store["pickup"] == .bool(true) && store["type"]?.stringValue == "store" && store["country"]?.stringValue == "DE")
             #expect(store["handling_seconds"]?.intValue == 3600 && store["code"]?.stringValue == "STORE1")
-            FoundationHelpers.expectProblem(try await aKey.get("/v1/vendors/\(a)/locations?pickup=yes"), status: 422, code: "validation", fields: ["pickup"])
+            FoundationHelpers.expectProblem(
+                try await aKey.get("/v1/vendors/\(a)/locations?pickup=yes"), status: 422, code: "validation", fields: ["pickup"])
             FoundationHelpers.expectProblem(try await bKey.get("/v1/vendors/\(a)/locations"), status: 404, code: "not-found")
             FoundationHelpers.expectProblem(try await bKey.get("/v1/vendors/\(a)/locations/WH1"), status: 404, code: "not-found")
             FoundationHelpers.expectProblem(try await aKey.get("/v1/vendors/\(a)/locations/NOPE"), status: 404, code: "not-found")
@@ -162,7 +167,8 @@ private typealias K = OrderKit
             #expect(inEUR.data.compactMap { $0["sku"]?.stringValue } == [eur])
             let offer = try await aKey.get("/v1/vendors/\(a)/offers/\(usd)")
             #expect(offer["unit_price"]?.intValue == 1200 && offer["currency"]?.stringValue == "USD" && offer["active"] == .bool(false))
-            FoundationHelpers.expectProblem(try await aKey.get("/v1/vendors/\(a)/offers?currency=usd"), status: 422, code: "validation", fields: ["currency"])
+            FoundationHelpers.expectProblem(
+                try await aKey.get("/v1/vendors/\(a)/offers?currency=usd"), status: 422, code: "validation", fields: ["currency"])
             FoundationHelpers.expectProblem(try await bKey.get("/v1/vendors/\(a)/offers/\(eur)"), status: 404, code: "not-found")
             #expect(try await bKey.get("/v1/vendors/\(b)/offers").data.isEmpty)
             let channelKey = try await fixtures.key(role: "channel", channel: try await fixtures.channel())
@@ -225,7 +231,8 @@ private typealias K = OrderKit
             #expect(returns.data.compactMap { $0["id"]?.stringValue } == [returnId])
             #expect(try await server.admin.get("/v1/returns?order_id=\(orderId)&status=refunded").data.isEmpty)
             #expect(try await server.admin.get("/v1/returns?order_id=\(orderId)&status=requested").data.count == 1)
-            FoundationHelpers.expectProblem(try await server.admin.get("/v1/returns?status=lost"), status: 422, code: "validation", fields: ["status"])
+            FoundationHelpers.expectProblem(
+                try await server.admin.get("/v1/returns?status=lost"), status: 422, code: "validation", fields: ["status"])
 
             let opened = try await shop.storefront.post(
                 "/v1/cases", ["customer_id": .string(customer), "subject": "Where is it", "message": "Hello", "order_id": .string(orderId)])
@@ -233,7 +240,8 @@ private typealias K = OrderKit
             let caseId = K.id(opened.json)
             #expect(try await shop.storefront.get("/v1/cases?order_id=\(orderId)").data.compactMap { $0["id"]?.stringValue } == [caseId])
             #expect(try await server.admin.get("/v1/cases?order_id=\(orderId)&status=resolved").data.isEmpty)
-            FoundationHelpers.expectProblem(try await server.admin.get("/v1/cases?status=closed"), status: 422, code: "validation", fields: ["status"])
+            FoundationHelpers.expectProblem(
+                try await server.admin.get("/v1/cases?status=closed"), status: 422, code: "validation", fields: ["status"])
             let vendorKey = try await shop.vendorKey(seller)
             #expect(try await vendorKey.get("/v1/returns").status == 403)
             #expect(try await vendorKey.get("/v1/cases").status == 403)
@@ -241,7 +249,10 @@ private typealias K = OrderKit
             let finance = try await shop.fixtures.key(role: "finance")
             let category = Fixtures.unique("cat")
             #expect(try await finance.put("/v1/commission-rules", ["category": .string(category), "rate_bps": 800]).status == 201)
-            #expect(try await finance.put("/v1/commission-rules", ["vendor_id": .string(seller), "category": .string(category), "rate_bps": 700]).status == 201)
+            #expect(
+                try await finance.put(
+                    "/v1/commission-rules", ["vendor_id": .string(seller), "category": .string(category), "rate_bps": 700]
+                ).status == 201)
             let rules = try await finance.get("/v1/commission-rules?category=\(category)")
             #expect(rules.data.compactMap { $0["rate_bps"]?.intValue } == [700, 800], "\(rules)")
             let vendorRules = try await finance.get("/v1/commission-rules?category=\(category)&vendor_id=\(seller)")
@@ -255,9 +266,13 @@ private typealias K = OrderKit
                 let runId = K.id(run.json)
                 let drafts = try await Self.walk(finance, "/v1/settlement-runs?status=draft", limit: 50, wanted: [runId])
                 #expect(drafts.contains(runId))
-                #expect(try await finance.get("/v1/settlement-runs?status=paid&limit=500").data.allSatisfy { $0["status"]?.stringValue == "paid" })
+                #expect(
+                    try await finance.get("/v1/settlement-runs?status=paid&limit=500").data.allSatisfy {
+                        $0["status"]?.stringValue == "paid"
+                    })
             }
-            FoundationHelpers.expectProblem(try await finance.get("/v1/settlement-runs?status=open"), status: 422, code: "validation", fields: ["status"])
+            FoundationHelpers.expectProblem(
+                try await finance.get("/v1/settlement-runs?status=open"), status: 422, code: "validation", fields: ["status"])
             #expect(try await vendorKey.get("/v1/settlement-runs").status == 403)
         }
     }

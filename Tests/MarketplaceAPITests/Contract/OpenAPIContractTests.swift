@@ -42,14 +42,17 @@ import Testing
             }
             let fx = Fixtures(server: server)
             let channel = Fixtures.unique("ch")
-            _ = record("post", "/v1/channels", try await admin.post("/v1/channels", ["code": .string(channel), "name": "Web", "type": "web"]))
-            _ = record("post", "/v1/channels", try await admin.post("/v1/channels", ["code": .string(channel), "name": "Web", "type": "web"]))
+            _ = record(
+                "post", "/v1/channels", try await admin.post("/v1/channels", ["code": .string(channel), "name": "Web", "type": "web"]))
+            _ = record(
+                "post", "/v1/channels", try await admin.post("/v1/channels", ["code": .string(channel), "name": "Web", "type": "web"]))
             _ = record("post", "/v1/channels", try await admin.post("/v1/channels", ["code": 1]))
             let vendor = record("post", "/v1/vendors", try await admin.post("/v1/vendors", ["name": "Shop", "commission_rate_bps": 800]))
             let vendorId = vendor["id"]!.stringValue!
             _ = record("get", "/v1/vendors/{vendor_id}", try await admin.get("/v1/vendors/\(vendorId)"))
             _ = record("get", "/v1/vendors/{vendor_id}", try await admin.get("/v1/vendors/ven_nope"))
-            let key = record("post", "/v1/api-keys", try await admin.post("/v1/api-keys", ["role": "vendor", "vendor_id": .string(vendorId)]))
+            let key = record(
+                "post", "/v1/api-keys", try await admin.post("/v1/api-keys", ["role": "vendor", "vendor_id": .string(vendorId)]))
             _ = record("get", "/v1/vendors/{vendor_id}", try await server.client(token: nil).get("/v1/vendors/\(vendorId)"))
             let sku = Fixtures.unique("SKU")
             _ = record("put", "/v1/products/{sku}", try await admin.put("/v1/products/\(sku)", ["title": "Mug", "category": "kitchen"]))
@@ -57,7 +60,10 @@ import Testing
                 "put", "/v1/vendors/{vendor_id}/locations/{code}",
                 try await admin.put(
                     "/v1/vendors/\(vendorId)/locations/BER",
-                    ["name": "Berlin", "type": "store", "country": "DE", "latitude": 52.5, "longitude": 13.4, "handling_seconds": 600, "pickup": true]))
+                    [
+                        "name": "Berlin", "type": "store", "country": "DE", "latitude": 52.5, "longitude": 13.4, "handling_seconds": 600,
+                        "pickup": true,
+                    ]))
             _ = record(
                 "put", "/v1/vendors/{vendor_id}/offers/{sku}",
                 try await admin.put("/v1/vendors/\(vendorId)/offers/\(sku)", ["unit_price": 1250, "currency": "EUR", "active": true]))
@@ -65,7 +71,9 @@ import Testing
                 "post", "/v1/vendors/{vendor_id}/stock",
                 try await admin.post("/v1/vendors/\(vendorId)/stock", ["items": [["location": "BER", "sku": .string(sku), "on_hand": 10]]]))
             _ = record("get", "/v1/vendors/{vendor_id}/stock", try await admin.get("/v1/vendors/\(vendorId)/stock?limit=1"))
-            _ = record("put", "/v1/commission-rules", try await admin.put("/v1/commission-rules", ["category": .string(Fixtures.unique("c")), "rate_bps": 700]))
+            _ = record(
+                "put", "/v1/commission-rules",
+                try await admin.put("/v1/commission-rules", ["category": .string(Fixtures.unique("c")), "rate_bps": 700]))
             _ = record("get", "/v1/availability", try await admin.get("/v1/availability?sku=\(sku)"))
             _ = record("get", "/v1/availability", try await admin.get("/v1/availability?sku=\(sku)&latitude=48.1&longitude=11.6"))
             let endpoint = record(
@@ -75,15 +83,21 @@ import Testing
             let customer = Fixtures.unique("cust")
             let orderBody: JSONValue = [
                 "channel": .string(channel), "customer": ["id": .string(customer), "email": "a@b.c"], "currency": "EUR",
-                "fulfillment": ["type": "delivery", "address": ["country": "DE", "postal_code": "10115", "latitude": 52.53, "longitude": 13.38]],
+                "fulfillment": [
+                    "type": "delivery", "address": ["country": "DE", "postal_code": "10115", "latitude": 52.53, "longitude": 13.38],
+                ],
                 "deliver_by": "2030-12-01T18:00:00Z", "lines": [["sku": .string(sku), "quantity": 2, "max_unit_price": 2000]],
             ]
             let order = record("post", "/v1/orders", try await admin.post("/v1/orders", orderBody))
-            _ = record("post", "/v1/orders", try await admin.post("/v1/orders", [
-                "channel": .string(channel), "customer": ["id": .string(customer)], "currency": "EUR",
-                "fulfillment": ["type": "pickup", "vendor_id": .string(vendorId), "location": "BER"],
-                "lines": [["sku": .string(sku), "quantity": 1000]],
-            ]))
+            _ = record(
+                "post", "/v1/orders",
+                try await admin.post(
+                    "/v1/orders",
+                    [
+                        "channel": .string(channel), "customer": ["id": .string(customer)], "currency": "EUR",
+                        "fulfillment": ["type": "pickup", "vendor_id": .string(vendorId), "location": "BER"],
+                        "lines": [["sku": .string(sku), "quantity": 1000]],
+                    ]))
             let orderId = order["id"]!.stringValue!
             let suborderId = order["suborders"]!.arrayValue![0]["id"]!.stringValue!
             _ = record("get", "/v1/orders/{id}", try await admin.get("/v1/orders/\(orderId)"))
@@ -91,13 +105,19 @@ import Testing
             _ = record("get", "/v1/suborders/{id}", try await admin.get("/v1/suborders/\(suborderId)"))
             _ = record("post", "/v1/suborders/{id}/accept", try await admin.post("/v1/suborders/\(suborderId)/accept"))
             _ = record("post", "/v1/suborders/{id}/accept", try await admin.post("/v1/suborders/\(suborderId)/accept"))
-            _ = record("post", "/v1/suborders/{id}/ship", try await admin.post("/v1/suborders/\(suborderId)/ship", ["carrier": "DHL", "tracking_number": "1Z"]))
+            _ = record(
+                "post", "/v1/suborders/{id}/ship",
+                try await admin.post("/v1/suborders/\(suborderId)/ship", ["carrier": "DHL", "tracking_number": "1Z"]))
             _ = record("post", "/v1/suborders/{id}/deliver", try await admin.post("/v1/suborders/\(suborderId)/deliver"))
             let second = try await admin.post("/v1/orders", orderBody)
             let secondSub = second["suborders"]!.arrayValue![0]["id"]!.stringValue!
-            _ = record("post", "/v1/suborders/{id}/reject", try await admin.post("/v1/suborders/\(secondSub)/reject", ["reason": "no staff"]))
+            _ = record(
+                "post", "/v1/suborders/{id}/reject", try await admin.post("/v1/suborders/\(secondSub)/reject", ["reason": "no staff"]))
             let third = try await admin.post("/v1/orders", orderBody)
-            _ = record("post", "/v1/suborders/{id}/cancel", try await admin.post("/v1/suborders/\(third["suborders"]!.arrayValue![0]["id"]!.stringValue!)/cancel", ["reason": "damaged"]))
+            _ = record(
+                "post", "/v1/suborders/{id}/cancel",
+                try await admin.post(
+                    "/v1/suborders/\(third["suborders"]!.arrayValue![0]["id"]!.stringValue!)/cancel", ["reason": "damaged"]))
             let fourth = try await admin.post("/v1/orders", orderBody)
             _ = record("post", "/v1/orders/{id}/cancel", try await admin.post("/v1/orders/\(fourth["id"]!.stringValue!)/cancel"))
             _ = record("get", "/v1/customers/{customer_id}/orders", try await admin.get("/v1/customers/\(customer)/orders?limit=2"))
@@ -107,7 +127,8 @@ import Testing
             _ = record(
                 "post", "/v1/vendors/{vendor_id}/webhook-endpoints/{id}/rotate-secret",
                 try await admin.post("/v1/vendors/\(vendorId)/webhook-endpoints/\(endpointId)/rotate-secret"))
-            let deliveries = record("get", "/v1/vendors/{vendor_id}/webhook-deliveries", try await admin.get("/v1/vendors/\(vendorId)/webhook-deliveries"))
+            let deliveries = record(
+                "get", "/v1/vendors/{vendor_id}/webhook-deliveries", try await admin.get("/v1/vendors/\(vendorId)/webhook-deliveries"))
             if let deliveryId = deliveries.data.first?["id"]?.stringValue {
                 _ = record("post", "/v1/webhook-deliveries/{id}/retry", try await admin.post("/v1/webhook-deliveries/\(deliveryId)/retry"))
             }

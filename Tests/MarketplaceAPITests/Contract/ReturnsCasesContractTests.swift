@@ -44,15 +44,22 @@ private typealias R = ReturnKit
             _ = record("get", "/v1/returns/{id}", try await shop.storefront.get("/v1/returns/\(courierId)"))
             _ = record("get", "/v1/returns/{id}", try await vKey.get("/v1/returns/\(courierId)"))
             _ = record("get", "/v1/returns/{id}", try await wKey.get("/v1/returns/\(courierId)"))
-            _ = record("post", "/v1/returns/{id}/receive", try await vKey.post("/v1/returns/\(courierId)/receive", ["lines": [R.received(lineId, 1, restock: true)]]))
+            _ = record(
+                "post", "/v1/returns/{id}/receive",
+                try await vKey.post("/v1/returns/\(courierId)/receive", ["lines": [R.received(lineId, 1, restock: true)]]))
             _ = record("post", "/v1/returns/{id}/approve", try await vKey.post("/v1/returns/\(courierId)/approve"))
             _ = record("post", "/v1/returns/{id}/approve", try await vKey.post("/v1/returns/\(courierId)/approve"))
             _ = record("post", "/v1/returns/{id}/approve", try await wKey.post("/v1/returns/\(courierId)/approve"))
-            _ = record("post", "/v1/returns/{id}/receive", try await vKey.post("/v1/returns/\(courierId)/receive", ["lines": [R.received(lineId, 5, restock: true)]]))
-            _ = record("post", "/v1/returns/{id}/receive", try await vKey.post("/v1/returns/\(courierId)/receive", ["lines": [R.received(lineId, 1, restock: true)]]))
+            _ = record(
+                "post", "/v1/returns/{id}/receive",
+                try await vKey.post("/v1/returns/\(courierId)/receive", ["lines": [R.received(lineId, 5, restock: true)]]))
+            _ = record(
+                "post", "/v1/returns/{id}/receive",
+                try await vKey.post("/v1/returns/\(courierId)/receive", ["lines": [R.received(lineId, 1, restock: true)]]))
             _ = record("post", "/v1/returns/{id}/reject", try await admin.post("/v1/returns/\(inStoreId)/reject", [:]))
             _ = record("post", "/v1/returns/{id}/reject", try await admin.post("/v1/returns/\(inStoreId)/reject", ["reason": "opened"]))
-            _ = record("post", "/v1/returns/{id}/reject", try await shop.storefront.post("/v1/returns/\(inStoreId)/reject", ["reason": "x"]))
+            _ = record(
+                "post", "/v1/returns/{id}/reject", try await shop.storefront.post("/v1/returns/\(inStoreId)/reject", ["reason": "x"]))
             _ = record("get", "/v1/vendors/{vendor_id}/returns", try await vKey.get("/v1/vendors/\(v)/returns?limit=1"))
             _ = record("get", "/v1/vendors/{vendor_id}/returns", try await admin.get("/v1/vendors/\(v)/returns?status=refunded"))
             _ = record("get", "/v1/vendors/{vendor_id}/returns", try await wKey.get("/v1/vendors/\(v)/returns"))
@@ -61,10 +68,14 @@ private typealias R = ReturnKit
             let opened = record(
                 "post", "/v1/cases",
                 try await shop.storefront.post(
-                    "/v1/cases", ["customer_id": .string(customer), "subject": "Late", "message": "Where is it?", "order_id": .string(K.id(order))]))
+                    "/v1/cases",
+                    ["customer_id": .string(customer), "subject": "Late", "message": "Where is it?", "order_id": .string(K.id(order))]))
             let caseId = K.id(opened.json)
-            _ = record("post", "/v1/cases", try await admin.post("/v1/cases", ["customer_id": .string(customer), "subject": "No channel", "message": "x"]))
-            _ = record("post", "/v1/cases", try await vKey.post("/v1/cases", ["customer_id": .string(customer), "subject": "s", "message": "m"]))
+            _ = record(
+                "post", "/v1/cases",
+                try await admin.post("/v1/cases", ["customer_id": .string(customer), "subject": "No channel", "message": "x"]))
+            _ = record(
+                "post", "/v1/cases", try await vKey.post("/v1/cases", ["customer_id": .string(customer), "subject": "s", "message": "m"]))
             _ = record("get", "/v1/cases/{id}", try await vKey.get("/v1/cases/\(caseId)"))
             _ = record("get", "/v1/cases/{id}", try await wKey.get("/v1/cases/\(caseId)"))
             _ = record("post", "/v1/cases/{id}/messages", try await vKey.post("/v1/cases/\(caseId)/messages", ["body": "On its way."]))
@@ -89,10 +100,11 @@ private typealias R = ReturnKit
                 #expect(verdict == "ok", "\(sample.method.uppercased()) \(sample.path) → \(sample.response.status): \(verdict)")
             }
             // The statuses above are the ones the scenario means to exercise.
-            #expect(samples.map(\.response.status) == [
-                201, 201, 422, 403, 200, 200, 404, 409, 200, 409, 404, 422, 200, 422, 200, 403, 200, 200, 404, 422,
-                201, 422, 403, 200, 404, 201, 422, 404, 200, 422, 403, 200, 409, 409, 404, 200,
-            ])
+            #expect(
+                samples.map(\.response.status) == [
+                    201, 201, 422, 403, 200, 200, 404, 409, 200, 409, 404, 422, 200, 422, 200, 403, 200, 200, 404, 422,
+                    201, 422, 403, 200, 404, 201, 422, 404, 200, 422, 403, 200, 409, 409, 404, 200,
+                ])
         }
     }
 }

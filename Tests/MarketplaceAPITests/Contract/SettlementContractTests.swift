@@ -57,8 +57,12 @@ extension SettlementEndToEndTests {
                 _ = record(
                     "get", "\(runs)/{id}/statements/{vendor_id}/lines",
                     try await w.finance.get("\(runs)/\(runId)/statements/\(v)/lines?after=\(lines["next_cursor"]!.stringValue!)"))
-                _ = record("get", "\(runs)/{id}/statements/{vendor_id}/lines", try await w.finance.get("\(runs)/\(runId)/statements/\(other)/lines"))
-                _ = record("get", "\(runs)/{id}/statements/{vendor_id}/lines", try await w.finance.get("\(runs)/\(runId)/statements/\(v)/lines?limit=0"))
+                _ = record(
+                    "get", "\(runs)/{id}/statements/{vendor_id}/lines",
+                    try await w.finance.get("\(runs)/\(runId)/statements/\(other)/lines"))
+                _ = record(
+                    "get", "\(runs)/{id}/statements/{vendor_id}/lines",
+                    try await w.finance.get("\(runs)/\(runId)/statements/\(v)/lines?limit=0"))
                 _ = record("get", "\(runs)/{id}/postings", try await w.finance.get("\(runs)/\(runId)/postings?limit=2"))
                 _ = record("get", "\(runs)/{id}/postings", try await w.finance.get("\(runs)/setl_nope/postings"))
                 _ = record("get", "\(runs)/{id}/export.csv", try await w.finance.get("\(runs)/setl_nope/export.csv"))
@@ -67,8 +71,12 @@ extension SettlementEndToEndTests {
                 _ = record("post", "\(runs)/{id}/approve", try await w.finance.post("\(runs)/\(runId)/approve"))
                 _ = record("post", "\(runs)/{id}/approve", try await w.finance.post("\(runs)/\(runId)/approve"))
                 _ = record("post", "\(runs)/{id}/approve", try await w.finance.post("\(runs)/setl_nope/approve"))
-                _ = record("post", "\(runs)/{id}/pay", try await w.finance.post("\(runs)/\(runId)/pay", headers: [("Idempotency-Key", "pay-\(runId)")]))
-                _ = record("post", "\(runs)/{id}/pay", try await w.finance.post("\(runs)/\(runId)/pay", headers: [("Idempotency-Key", "pay-\(runId)")]))
+                _ = record(
+                    "post", "\(runs)/{id}/pay",
+                    try await w.finance.post("\(runs)/\(runId)/pay", headers: [("Idempotency-Key", "pay-\(runId)")]))
+                _ = record(
+                    "post", "\(runs)/{id}/pay",
+                    try await w.finance.post("\(runs)/\(runId)/pay", headers: [("Idempotency-Key", "pay-\(runId)")]))
                 _ = record("get", "\(runs)/{id}/postings", try await w.finance.get("\(runs)/\(runId)/postings"))
                 _ = record("get", "/v1/vendors/{vendor_id}/statements", try await vendorKey.get("/v1/vendors/\(v)/statements?limit=1"))
                 _ = record("get", "/v1/vendors/{vendor_id}/statements", try await vendorKey.get("/v1/vendors/\(other)/statements"))

@@ -76,7 +76,10 @@ import Testing
                 (.PUT, "/v1/commission-rules", ["category": "c", "rate_bps": 1, "rate": 2], "rate"),
                 (.POST, "/v1/settlement-runs", ["period_end": .string(future), "dry_run": true], "dry_run"),
                 (.POST, "/v1/orders", orderBody(["id": "c1", "name": "x"], delivery, line), "customer.name"),
-                (.POST, "/v1/orders", orderBody(["id": "c1"], delivery, ["sku": .string(sku), "quantity": 1, "colour": "x"]), "lines[0].colour"),
+                (
+                    .POST, "/v1/orders", orderBody(["id": "c1"], delivery, ["sku": .string(sku), "quantity": 1, "colour": "x"]),
+                    "lines[0].colour"
+                ),
                 (
                     .POST, "/v1/orders", orderBody(["id": "c1"], ["type": "delivery", "address": ["country": "DE", "city": "B"]], line),
                     "fulfillment.address.city"
@@ -95,11 +98,17 @@ import Testing
                 (.POST, "/v1/jobs/sla-sweep", ["force": true], "force"),
                 (
                     .POST, "/v1/returns",
-                    ["order_id": "o", "method": "courier", "lines": [["suborder_line_id": "l", "quantity": 1, "reason": "r", "photo": "p"]]],
+                    [
+                        "order_id": "o", "method": "courier",
+                        "lines": [["suborder_line_id": "l", "quantity": 1, "reason": "r", "photo": "p"]],
+                    ],
                     "lines[0].photo"
                 ),
                 (.POST, "/v1/returns/x/approve", ["note": 1], "note"),
-                (.POST, "/v1/returns/x/receive", ["lines": [["suborder_line_id": "l", "quantity": 1, "restock": true, "grade": "A"]]], "lines[0].grade"),
+                (
+                    .POST, "/v1/returns/x/receive", ["lines": [["suborder_line_id": "l", "quantity": 1, "restock": true, "grade": "A"]]],
+                    "lines[0].grade"
+                ),
                 (.POST, "/v1/returns/x/reject", ["reason": "r", "x": 1], "x"),
                 (.POST, "/v1/cases", ["customer_id": "c", "subject": "s", "message": "m", "priority": "high"], "priority"),
                 (.POST, "/v1/cases/x/messages", ["body": "b", "author": "y"], "author"),

@@ -96,8 +96,14 @@ struct AuthTests {
             let requests: [(String, APIResponse)] = [
                 ("GET vendor", try await me.get("/v1/vendors/\(theirs)")),
                 ("PUT location", try await me.put("/v1/vendors/\(theirs)/locations/SNEAKY", location)),
-                ("PUT offer", try await me.put("/v1/vendors/\(theirs)/offers/\(sku)", ["unit_price": 1, "currency": "EUR", "active": true])),
-                ("POST stock", try await me.post("/v1/vendors/\(theirs)/stock", ["items": [["location": "WH1", "sku": .string(sku), "on_hand": 0]]])),
+                (
+                    "PUT offer",
+                    try await me.put("/v1/vendors/\(theirs)/offers/\(sku)", ["unit_price": 1, "currency": "EUR", "active": true])
+                ),
+                (
+                    "POST stock",
+                    try await me.post("/v1/vendors/\(theirs)/stock", ["items": [["location": "WH1", "sku": .string(sku), "on_hand": 0]]])
+                ),
                 ("GET stock", try await me.get("/v1/vendors/\(theirs)/stock")),
             ]
             let ghost = "ven_" + Fixtures.unique("ghost")
@@ -195,9 +201,12 @@ struct AuthTests {
             #expect(channelKey["vendor_id"] == .null)
             #expect(vendorKey["token"]?.stringValue != channelKey["token"]?.stringValue)
 
-            H.expectProblem(try await server.admin.post("/v1/api-keys", ["role": "vendor"]), status: 422, code: "validation", fields: ["vendor_id"])
-            H.expectProblem(try await server.admin.post("/v1/api-keys", ["role": "channel"]), status: 422, code: "validation", fields: ["channel"])
-            H.expectProblem(try await server.admin.post("/v1/api-keys", ["role": "root"]), status: 422, code: "validation", fields: ["role"])
+            H.expectProblem(
+                try await server.admin.post("/v1/api-keys", ["role": "vendor"]), status: 422, code: "validation", fields: ["vendor_id"])
+            H.expectProblem(
+                try await server.admin.post("/v1/api-keys", ["role": "channel"]), status: 422, code: "validation", fields: ["channel"])
+            H.expectProblem(
+                try await server.admin.post("/v1/api-keys", ["role": "root"]), status: 422, code: "validation", fields: ["role"])
             H.expectProblem(
                 try await server.admin.post("/v1/api-keys", ["role": "vendor", "vendor_id": .string("ven_" + Fixtures.unique("nope"))]),
                 status: 422, code: "validation", fields: ["vendor_id"])
@@ -215,7 +224,9 @@ struct AuthTests {
             let id = try #require(created["id"]?.stringValue)
             let token = try #require(created["token"]?.stringValue)
             #expect(token.count >= 32)
-            let row = try #require(try await server.pool.query("SELECT token_hash, row_to_json(k)::text AS everything FROM api_keys k WHERE id = $1", [id]).first)
+            let row = try #require(
+                try await server.pool.query("SELECT token_hash, row_to_json(k)::text AS everything FROM api_keys k WHERE id = $1", [id])
+                    .first)
             let hash = try row.string("token_hash")
             #expect(hash == Crypto.sha256Hex(token))
             #expect(hash.count == 64 && hash.allSatisfy { "0123456789abcdef".contains($0) })

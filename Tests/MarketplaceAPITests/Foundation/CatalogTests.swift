@@ -11,7 +11,8 @@ struct CatalogTests {
         try await TestServer.run { server in
             for type in ["web", "app", "pos", "marketplace", "social", "call_center"] {
                 let code = Fixtures.unique("ch-\(type)")
-                let response = try await server.admin.post("/v1/channels", ["code": .string(code), "name": "Shop \(type)", "type": .string(type)])
+                let response = try await server.admin.post(
+                    "/v1/channels", ["code": .string(code), "name": "Shop \(type)", "type": .string(type)])
                 #expect(response.status == 201, "\(response)")
                 #expect(response.json == ["code": .string(code), "name": .string("Shop \(type)"), "type": .string(type)])
                 let row = try #require(try await server.pool.query("SELECT name, type FROM channels WHERE code = $1", [code]).first)
@@ -28,10 +29,11 @@ struct CatalogTests {
             #expect(response.status == 201, "\(response)")
             let id = try #require(response["id"]?.stringValue)
             #expect(!id.isEmpty)
-            #expect(response.json == [
-                "id": .string(id), "name": .string(name), "commission_rate_bps": nil, "acceptance_window_seconds": 86_400,
-                "ship_window_seconds": 172_800,
-            ])
+            #expect(
+                response.json == [
+                    "id": .string(id), "name": .string(name), "commission_rate_bps": nil, "acceptance_window_seconds": 86_400,
+                    "ship_window_seconds": 172_800,
+                ])
             // Nulls are written, not dropped.
             #expect(response.text.contains("\"commission_rate_bps\":null"))
         }
@@ -112,7 +114,9 @@ struct CatalogTests {
             #expect(replaced.status == 200, "\(replaced)")
             #expect(replaced["postal_code"] == .null)
             let row = try #require(
-                try await server.pool.query("SELECT handling_seconds, postal_code FROM locations WHERE vendor_id = $1 AND code = 'BER'", [vendorId]).first)
+                try await server.pool.query(
+                    "SELECT handling_seconds, postal_code FROM locations WHERE vendor_id = $1 AND code = 'BER'", [vendorId]
+                ).first)
             #expect(try row.int("handling_seconds") == 0)
             #expect(try row.optionalString("postal_code") == nil)
 
@@ -130,11 +134,16 @@ struct CatalogTests {
             let created = try await server.admin.put(
                 "/v1/vendors/\(vendorId)/offers/\(sku)", ["unit_price": 1999, "currency": "EUR", "active": true])
             #expect(created.status == 201, "\(created)")
-            #expect(created.json == ["vendor_id": .string(vendorId), "sku": .string(sku), "unit_price": 1999, "currency": "EUR", "active": true])
+            #expect(
+                created.json == [
+                    "vendor_id": .string(vendorId), "sku": .string(sku), "unit_price": 1999, "currency": "EUR", "active": true,
+                ])
             let replaced = try await server.admin.put(
                 "/v1/vendors/\(vendorId)/offers/\(sku)", ["unit_price": 2499, "currency": "EUR", "active": false])
             #expect(replaced.status == 200, "\(replaced)")
-            let row = try #require(try await server.pool.query("SELECT unit_price, active FROM offers WHERE vendor_id = $1 AND sku = $2", [vendorId, sku]).first)
+            let row = try #require(
+                try await server.pool.query("SELECT unit_price, active FROM offers WHERE vendor_id = $1 AND sku = $2", [vendorId, sku])
+                    .first)
             #expect(try row.int64("unit_price") == 2499)
             #expect(try row.bool("active") == false)
 

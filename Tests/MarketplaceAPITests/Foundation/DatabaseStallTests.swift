@@ -6,11 +6,11 @@ import Logging
 import Postgres
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import MarketplaceAPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The answers a client sees when the database fails: 503 when nothing was written, 504 when a
 /// commit's answer was lost (but 503 for a read), never a 500.
@@ -77,11 +77,12 @@ struct DatabaseStallTests {
         let lock = try await StallDatabase.lock()
         defer { lock.release() }
         try await StallDatabase.migrated.value
-        try await TestServer.run(configure: {
-            $0.databaseURL = StallDatabase.url!
-            $0.poolSize = poolSize
-            $0.dbTimeoutMs = budgetMs
-        }, body)
+        try await TestServer.run(
+            configure: {
+                $0.databaseURL = StallDatabase.url!
+                $0.poolSize = poolSize
+                $0.dbTimeoutMs = budgetMs
+            }, body)
     }
 
     @Test("a stalled database: GETs and POSTs answer 503 (or 504) in time, /healthz 200, then all is well again", arguments: [1, 8])
@@ -138,7 +139,10 @@ struct DatabaseStallTests {
             var recovered: APIResponse?
             for _ in 0..<50 {
                 let response = try await admin.get("/v1/vendors/\(vendorId)")
-                if response.status == 200 { recovered = response; break }
+                if response.status == 200 {
+                    recovered = response
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(recovered?.status == 200, "no recovery after SIGCONT")
@@ -264,7 +268,8 @@ enum StallDatabase {
     /// inherited descriptor, so a server started by the command holds none of the test
     /// process's pipes open.
     static func spawn(_ arguments: [String]) -> Int32 {
-        let command = ["/usr/bin/python3", "-c", "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:], cwd='/'))"]
+        let command =
+            ["/usr/bin/python3", "-c", "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:], cwd='/'))"]
             + arguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -48,7 +48,10 @@ struct ErrorShapeTests {
 
             let location = try await server.admin.put(
                 "/v1/vendors/\(try await Fixtures(server: server).vendor())/locations/BAD",
-                ["name": "x", "type": "garage", "country": "Germany", "latitude": 91, "longitude": "east", "handling_seconds": -1, "pickup": "yes"])
+                [
+                    "name": "x", "type": "garage", "country": "Germany", "latitude": 91, "longitude": "east", "handling_seconds": -1,
+                    "pickup": "yes",
+                ])
             H.expectProblem(
                 location, status: 422, code: "validation",
                 fields: ["type", "country", "latitude", "longitude", "handling_seconds", "pickup"])
@@ -98,7 +101,8 @@ struct ErrorShapeTests {
             // Just under the limit is read in full: the answer is about its fields, not its size
             // (`padding` is no field of a vendor, and bodies are strict).
             let fits = String(repeating: "b", count: (1 << 20) - 200)
-            let read = try await server.admin.request(.POST, "/v1/vendors", raw: Array(#"{"name": "\#(name)", "padding": "\#(fits)"}"#.utf8))
+            let read = try await server.admin.request(
+                .POST, "/v1/vendors", raw: Array(#"{"name": "\#(name)", "padding": "\#(fits)"}"#.utf8))
             H.expectProblem(read, status: 422, code: "validation", fields: ["padding"])
         }
     }
@@ -180,7 +184,8 @@ struct ErrorShapeTests {
             #expect(try await H.vendorCount(server, name: name) == 0)
 
             // Failures found inside the transaction roll back too.
-            let badKey = try await server.admin.post("/v1/api-keys", ["role": "vendor", "vendor_id": .string("ven_" + Fixtures.unique("x"))])
+            let badKey = try await server.admin.post(
+                "/v1/api-keys", ["role": "vendor", "vendor_id": .string("ven_" + Fixtures.unique("x"))])
             H.expectProblem(badKey, status: 422, code: "validation", fields: ["vendor_id"])
             let vendorId = try await Fixtures(server: server).vendor()
             let offer = try await server.admin.put(

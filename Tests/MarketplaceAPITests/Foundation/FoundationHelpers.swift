@@ -25,7 +25,9 @@ enum FoundationHelpers {
         #expect(object["type"]?.stringValue?.hasPrefix("http") == true, sourceLocation: sourceLocation)
         #expect(object["title"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
         #expect(object["detail"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
-        #expect(object["status"]?.intValue == Int64(status), "body status \(String(describing: object["status"]))", sourceLocation: sourceLocation)
+        #expect(
+            object["status"]?.intValue == Int64(status), "body status \(String(describing: object["status"]))",
+            sourceLocation: sourceLocation)
         #expect(object["errors"]?.arrayValue != nil, sourceLocation: sourceLocation)
         #expect(response.problemCode == code, "\(response)", sourceLocation: sourceLocation)
         for field in fields {

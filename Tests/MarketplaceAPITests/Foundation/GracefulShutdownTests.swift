@@ -51,8 +51,9 @@ import Testing
             "db": .string(TestDatabase.url), "sql": .string(root.appendingPathComponent("sql").path), "binary": .string(binary),
         ]
         let result = try #require(try await Python.run(script, input: JSONWriter.string(input) + "\n")?.first)
-        let seconds = try #require(result["seconds"].flatMap { if case .double(let d) = $0 { d } else { $0.intValue.map(Double.init) } },
-                                   "serve was still running 30 s after SIGTERM: \(result)")
+        let seconds = try #require(
+            result["seconds"].flatMap { if case .double(let d) = $0 { d } else { $0.intValue.map(Double.init) } },
+            "serve was still running 30 s after SIGTERM: \(result)")
         // 1 s of grace, up to 5 s of cancellation, and a loaded machine's slack.
         #expect(seconds < 12, "exited after \(seconds) s")
     }

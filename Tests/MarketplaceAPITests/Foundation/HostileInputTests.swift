@@ -52,7 +52,8 @@ struct HostileInputTests {
     func deepArrays() async throws {
         try await TestServer.run { server in
             // 63 levels inside the top-level object: exactly the parser's limit of 64.
-            let deep = Array("{\"name\":".utf8) + Array(repeating: UInt8(91), count: 63) + Array(repeating: UInt8(93), count: 63)
+            let deep =
+                Array("{\"name\":".utf8) + Array(repeating: UInt8(91), count: 63) + Array(repeating: UInt8(93), count: 63)
                 + [125]
             let atLimit = try await server.admin.request(.POST, "/v1/vendors", raw: deep)
             H.expectProblem(atLimit, status: 422, code: "validation", fields: ["name"])
@@ -69,7 +70,8 @@ struct HostileInputTests {
             let wide = try await server.admin.request(.POST, "/v1/vendors", raw: many)
             H.expectProblem(wide, status: 422, code: "validation", fields: ["name"])
 
-            let tooDeep = Array("{\"name\":".utf8) + Array(repeating: UInt8(91), count: 64) + Array(repeating: UInt8(93), count: 64)
+            let tooDeep =
+                Array("{\"name\":".utf8) + Array(repeating: UInt8(91), count: 64) + Array(repeating: UInt8(93), count: 64)
                 + [125]
             let refused = try await server.admin.request(.POST, "/v1/vendors", raw: tooDeep)
             H.expectProblem(refused, status: 422, code: "validation", fields: ["body"])

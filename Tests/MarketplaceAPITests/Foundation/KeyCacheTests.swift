@@ -34,7 +34,8 @@ struct KeyCacheTests {
                     #expect(try await client.get("/v1/orders?limit=1").status == 200)
                 }
 
-                let keys = try await first.pool.query("SELECT id FROM api_keys WHERE token_hash = encode(sha256($1::bytea), 'hex')", [token])
+                let keys = try await first.pool.query(
+                    "SELECT id FROM api_keys WHERE token_hash = encode(sha256($1::bytea), 'hex')", [token])
                 let id = try #require(try keys.first?.string("id"))
                 let revoked = try await second.admin.delete("/v1/api-keys/\(id)")
                 #expect(revoked.status == 204, "\(revoked)")

@@ -42,9 +42,11 @@ struct NulCharacterTests {
                 "lines": [["sku": "{sku}", "quantity": 1], ["sku": .string(nul), "quantity": 1]],
             ], field: "lines[1].sku"),
         BodyCase(
-            method: "POST", path: "/v1/cases", body: ["customer_id": "c-1", "subject": "s", "message": .string(nul), "channel": "{channel}"],
+            method: "POST", path: "/v1/cases",
+            body: ["customer_id": "c-1", "subject": "s", "message": .string(nul), "channel": "{channel}"],
             field: "message"),
-        BodyCase(method: "POST", path: "/v1/settlement-runs", body: ["period_end": .string("2026-01-01T00:00:00Z\u{0}")], field: "period_end"),
+        BodyCase(
+            method: "POST", path: "/v1/settlement-runs", body: ["period_end": .string("2026-01-01T00:00:00Z\u{0}")], field: "period_end"),
     ]
 
     static func fill(_ value: JSONValue, _ names: [String: String]) -> JSONValue {

@@ -21,7 +21,10 @@ import Testing
             #expect(!body.contains(token))
             #expect(body.hasPrefix(CommandRunner.sealedPrefix))
             // The replayed token works.
-            #expect(try await server.client(token: token).put("/v1/commission-rules", ["category": .string(Fixtures.unique("cat")), "rate_bps": 500]).status == 201)
+            #expect(
+                try await server.client(token: token).put(
+                    "/v1/commission-rules", ["category": .string(Fixtures.unique("cat")), "rate_bps": 500]
+                ).status == 201)
         }
     }
 }

@@ -59,7 +59,8 @@ struct OrdersCustomerViewTests {
                 after = next
             }
             #expect(paged == [K.id(o1), K.id(o2), K.id(o3)])
-            K.expectProblem(try await app.get("/v1/customers/\(customer)/orders?limit=0"), status: 422, code: "validation", fields: ["limit"])
+            K.expectProblem(
+                try await app.get("/v1/customers/\(customer)/orders?limit=0"), status: 422, code: "validation", fields: ["limit"])
             K.expectProblem(
                 try await app.get("/v1/customers/\(customer)/orders?after=garbage"), status: 422, code: "validation", fields: ["after"])
             #expect(try await vKey.get("/v1/customers/\(customer)/orders").status == 403)
@@ -103,8 +104,9 @@ struct OrdersCustomerViewTests {
 
             // Paging the timeline two at a time gives the same entries.
             let small = try await shop.timeline(customer, as: shop.storefront, limit: 2)
-            #expect(small.map { "\($0["kind"]!)/\($0["id"]!)/\($0["data"]?["status"] ?? .null)" }
-                == timeline.map { "\($0["kind"]!)/\($0["id"]!)/\($0["data"]?["status"] ?? .null)" })
+            #expect(
+                small.map { "\($0["kind"]!)/\($0["id"]!)/\($0["data"]?["status"] ?? .null)" }
+                    == timeline.map { "\($0["kind"]!)/\($0["id"]!)/\($0["data"]?["status"] ?? .null)" })
             #expect(try await vKey.get("/v1/customers/\(customer)/timeline").status == 403)
         }
     }
@@ -169,8 +171,9 @@ struct OrdersCustomerViewTests {
             // Without a currency every currency's offers show; with USD only the dollar one.
             let allCurrencies = try await shop.admin.get("/v1/availability?sku=\(x)")
             #expect(allCurrencies.status == 200)
-            #expect(Set(allCurrencies.data.first?["offers"]?.arrayValue?.compactMap { $0["vendor_id"]?.stringValue } ?? [])
-                == [berlin, madrid, dollars])
+            #expect(
+                Set(allCurrencies.data.first?["offers"]?.arrayValue?.compactMap { $0["vendor_id"]?.stringValue } ?? [])
+                    == [berlin, madrid, dollars])
             let usd = try await shop.storefront.get("/v1/availability?sku=\(x)&currency=USD")
             #expect(usd.data.first?["offers"]?.arrayValue?.map { $0["vendor_id"]?.stringValue } == [dollars])
             #expect(usd.data.first?["offers"]?.arrayValue?.first?["currency"]?.stringValue == "USD")
@@ -189,7 +192,8 @@ struct OrdersCustomerViewTests {
                 ("sku=\(x)&latitude=52&longitude=181", "longitude"), ("sku=\(x)&latitude=52", "longitude"),
                 ("latitude=52&longitude=13", "sku"), ("sku=\(x)&currency=eur", "currency"),
             ] {
-                K.expectProblem(try await shop.storefront.get("/v1/availability?\(query)"), status: 422, code: "validation", fields: [field])
+                K.expectProblem(
+                    try await shop.storefront.get("/v1/availability?\(query)"), status: 422, code: "validation", fields: [field])
             }
             let vKey = try await shop.vendorKey(berlin)
             #expect(try await vKey.get("/v1/availability?sku=\(x)").status == 403)

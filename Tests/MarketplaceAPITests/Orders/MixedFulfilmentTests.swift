@@ -22,7 +22,8 @@ struct MixedFulfilmentTests {
             let shop = try await Shop.open(server)
             let (a, b) = (try await shop.sku(), try await shop.sku())
             let vendor = try await shop.seller(
-                code: "STORE", pickup: true, items: [StockedItem(sku: a, onHand: 5, price: 1000), StockedItem(sku: b, onHand: 5, price: 500)])
+                code: "STORE", pickup: true,
+                items: [StockedItem(sku: a, onHand: 5, price: 1000), StockedItem(sku: b, onHand: 5, price: 500)])
             let pickup = OrderKit.pickup(vendorId: vendor, location: "STORE")
             let order = try await shop.placeOK(lines: [Self.line(a, 1, fulfillment: pickup), Self.line(b, 2)])
             let suborders = OrderKit.suborders(order)
@@ -104,7 +105,9 @@ struct MixedFulfilmentTests {
             let shop = try await Shop.open(server)
             let a = try await shop.sku()
             let vendor = try await shop.seller(items: [StockedItem(sku: a, onHand: 5, price: 100)])
-            let unknown = try await shop.place(lines: [Self.line(a, 1), Self.line(a, 1, fulfillment: OrderKit.pickup(vendorId: vendor, location: "NOPE"))])
+            let unknown = try await shop.place(lines: [
+                Self.line(a, 1), Self.line(a, 1, fulfillment: OrderKit.pickup(vendorId: vendor, location: "NOPE")),
+            ])
             OrderKit.expectProblem(unknown, status: 422, code: "validation", fields: ["lines[1].fulfillment.location"])
             let notPickup = try await shop.place(lines: [Self.line(a, 1, fulfillment: OrderKit.pickup(vendorId: vendor, location: "WH1"))])
             OrderKit.expectProblem(notPickup, status: 422, code: "validation", fields: ["lines[0].fulfillment.location"])
@@ -123,7 +126,9 @@ struct MixedFulfilmentTests {
             let (a, b) = (try await shop.sku(), try await shop.sku())
             let vendor = try await shop.vendor()
             try await shop.stockLocation(vendor, code: "STORE", pickup: true, items: [StockedItem(sku: a, onHand: 5, price: 100)])
-            let other = try await shop.seller(items: [StockedItem(sku: a, onHand: 5, price: 100), StockedItem(sku: b, onHand: 5, price: 100)])
+            let other = try await shop.seller(items: [
+                StockedItem(sku: a, onHand: 5, price: 100), StockedItem(sku: b, onHand: 5, price: 100),
+            ])
             let first = try await shop.seller(items: [StockedItem(sku: b, onHand: 5, price: 50)])
             let pickup = OrderKit.pickup(vendorId: vendor, location: "STORE")
             let order = try await shop.placeOK(lines: [Self.line(a, 1, fulfillment: pickup), Self.line(b, 1)])

@@ -64,8 +64,9 @@ struct OrdersConcurrencyTests {
             let responses = try await race(shop, sku: x, count: 30)
             let created = responses.filter { $0.status == 201 }
             #expect(created.count == 25, "statuses: \(responses.map(\.status).sorted())")
-            #expect(responses.filter { $0.status == 409 && $0.problemCode == "insufficient-stock" }.count == 5,
-                    "statuses: \(responses.map { "\($0.status) \($0.problemCode ?? "")" }.sorted())")
+            #expect(
+                responses.filter { $0.status == 409 && $0.problemCode == "insufficient-stock" }.count == 5,
+                "statuses: \(responses.map { "\($0.status) \($0.problemCode ?? "")" }.sorted())")
             let byVendor = Dictionary(grouping: created.flatMap { K.suborders($0.json) }, by: { $0["vendor_id"]?.stringValue ?? "" })
                 .mapValues(\.count)
             #expect(byVendor == [a: 10, b: 15], "\(byVendor)")
@@ -82,8 +83,10 @@ struct OrdersConcurrencyTests {
             let y = try await shop.sku()
             let n: Int64 = 8
             // First every order goes to A (B has nothing yet), then every order to B (A is full).
-            let a = try await shop.seller(name: "A", items: [StockedItem(sku: x, onHand: n, price: 100), StockedItem(sku: y, onHand: n, price: 100)])
-            let b = try await shop.seller(name: "B", items: [StockedItem(sku: x, onHand: 0, price: 100), StockedItem(sku: y, onHand: 0, price: 100)])
+            let a = try await shop.seller(
+                name: "A", items: [StockedItem(sku: x, onHand: n, price: 100), StockedItem(sku: y, onHand: n, price: 100)])
+            let b = try await shop.seller(
+                name: "B", items: [StockedItem(sku: x, onHand: 0, price: 100), StockedItem(sku: y, onHand: 0, price: 100)])
             var subs: [(sub: String, order: String, vendor: String)] = []
             for _ in 0..<n {
                 let order = try await shop.placeOK(lines: [K.line(x, 1), K.line(y, 1)])

@@ -57,7 +57,9 @@ struct OrdersPlacementTests {
 
             // Units per order line add up across suborders.
             var units: [String: Int64] = [:]
-            for sub in suborders { for l in K.lines(sub) { units[l["order_line_id"]!.stringValue!, default: 0] += l["quantity"]!.intValue! } }
+            for sub in suborders {
+                for l in K.lines(sub) { units[l["order_line_id"]!.stringValue!, default: 0] += l["quantity"]!.intValue! }
+            }
             #expect(units == [xLine: 5, yLine: 1])
 
             // total = Σ unit_price × quantity.

@@ -282,7 +282,8 @@ struct PartialAcceptanceE2ETests {
 
             let overdue = try await pending(slow)
             let forbidden = try await pending(a)
-            K.expectProblem(try await shop.act("accept", K.id(forbidden), as: stranger, body: refusal(forbidden)), status: 404, code: "not-found")
+            K.expectProblem(
+                try await shop.act("accept", K.id(forbidden), as: stranger, body: refusal(forbidden)), status: 404, code: "not-found")
 
             let accepted = try await pending(a)
             try await shop.actOK("accept", K.id(accepted))
@@ -441,7 +442,8 @@ struct PartialAcceptanceE2ETests {
                         let quantity = line["quantity"]?.intValue ?? 0
                         live[line["order_line_id"]?.stringValue ?? "", default: 0] += quantity
                         if status == "pending_acceptance" || status == "accepted" {
-                            let key = "\(sub["vendor_id"]?.stringValue ?? "")/\(sub["location"]?.stringValue ?? "")/\(line["sku"]?.stringValue ?? "")"
+                            let key =
+                                "\(sub["vendor_id"]?.stringValue ?? "")/\(sub["location"]?.stringValue ?? "")/\(line["sku"]?.stringValue ?? "")"
                             held[key, default: 0] += quantity
                         }
                     }

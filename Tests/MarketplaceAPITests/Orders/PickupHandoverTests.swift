@@ -40,7 +40,9 @@ private typealias K = OrderKit
             let key = try await shop.vendorKey(seller)
             let sub = K.id(K.suborders(try await shop.placeOK(lines: [K.line(x, 1)])).first)
             _ = try await shop.actOK("accept", sub, as: key)
-            K.expectProblem(try await shop.act("ship", sub, as: key, body: .object(JSONObject())), status: 422, code: "validation", fields: ["carrier", "tracking_number"])
+            K.expectProblem(
+                try await shop.act("ship", sub, as: key, body: .object(JSONObject())), status: 422, code: "validation",
+                fields: ["carrier", "tracking_number"])
             #expect(K.status(try await shop.suborder(sub)) == "accepted")
         }
     }

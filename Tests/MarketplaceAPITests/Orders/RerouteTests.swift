@@ -20,7 +20,8 @@ struct OrdersRerouteTests {
             #expect(first["vendor_id"]?.stringValue == a)
             let orderLine = K.id(K.lines(order).first)
 
-            K.expectProblem(try await shop.act("reject", K.id(first), as: aKey, body: [:]), status: 422, code: "validation", fields: ["reason"])
+            K.expectProblem(
+                try await shop.act("reject", K.id(first), as: aKey, body: [:]), status: 422, code: "validation", fields: ["reason"])
             let rejected = try await shop.actOK("reject", K.id(first), as: aKey, body: ["reason": "out of stock"])
             #expect(K.status(rejected) == "rejected")
             #expect(rejected["reason"]?.stringValue == "out of stock")
@@ -35,7 +36,8 @@ struct OrdersRerouteTests {
             #expect(replacement["replaces"]?.stringValue == K.id(first))
             #expect(replacement["replaced_by"] == .null)
             let line = try #require(K.lines(replacement).first)
-            #expect(line["quantity"]?.intValue == 2 && line["unit_price"]?.intValue == 1000 && line["order_line_id"]?.stringValue == orderLine)
+            #expect(
+                line["quantity"]?.intValue == 2 && line["unit_price"]?.intValue == 1000 && line["order_line_id"]?.stringValue == orderLine)
             #expect(after["status"]?.stringValue == "open")
             #expect(after["total"]?.intValue == 2000, "the rejected suborder no longer counts")
             #expect(K.lines(after).first?["cancelled_quantity"]?.intValue == 0)
@@ -298,7 +300,9 @@ struct OrdersRerouteTests {
                 }
                 #expect(expired.count == 1, "\(original): \(expired.count) expired entries")
             }
-            let created = timeline.filter { $0["kind"]?.stringValue == "suborder_status" && $0["data"]?["status"]?.stringValue == "pending_acceptance" }
+            let created = timeline.filter {
+                $0["kind"]?.stringValue == "suborder_status" && $0["data"]?["status"]?.stringValue == "pending_acceptance"
+            }
             #expect(created.count == 12, "6 originals + 6 replacements")
         }
     }

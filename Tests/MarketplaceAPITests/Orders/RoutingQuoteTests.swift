@@ -26,7 +26,9 @@ struct RoutingQuoteTests {
         try await TestServer.run(configure: Self.smallPool) { server in
             let shop = try await Shop.open(server)
             let (a, b, c) = (try await shop.sku(), try await shop.sku(), try await shop.sku())
-            let near = try await shop.seller(items: [StockedItem(sku: a, onHand: 3, price: 1000), StockedItem(sku: b, onHand: 5, price: 700)])
+            let near = try await shop.seller(items: [
+                StockedItem(sku: a, onHand: 3, price: 1000), StockedItem(sku: b, onHand: 5, price: 700),
+            ])
             _ = try await shop.seller(
                 latitude: OrderKit.madrid.latitude, longitude: OrderKit.madrid.longitude,
                 items: [StockedItem(sku: a, onHand: 9, price: 900), StockedItem(sku: c, onHand: 9, price: 300)])
@@ -174,7 +176,8 @@ struct CartQuoteTests {
             try #require(quoted.status == 200, "\(quoted)")
             #expect(quoted["feasible"] == .bool(true))
             #expect(quoted["total"]?.intValue == 1200)
-            let withBody = try await shop.storefront.post("/v1/carts/\(id)/quote", ["deliver_by": .string(RFC3339.format(Date().addingTimeInterval(30 * 86_400)))])
+            let withBody = try await shop.storefront.post(
+                "/v1/carts/\(id)/quote", ["deliver_by": .string(RFC3339.format(Date().addingTimeInterval(30 * 86_400)))])
             #expect(withBody.status == 200, "\(withBody)")
             let tooSoon = try await shop.storefront.post("/v1/carts/\(id)/quote", ["deliver_by": .string(RFC3339.format(Date()))])
             #expect(tooSoon["feasible"] == .bool(false), "\(tooSoon)")

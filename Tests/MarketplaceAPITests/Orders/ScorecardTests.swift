@@ -2,9 +2,9 @@ import CommerceCore
 import Foundation
 import Postgres
 import Testing
+import VendorRouting
 
 @testable import MarketplaceAPI
-import VendorRouting
 
 /// v1.2 "Vendor scorecard" and "Routing by performance".
 @Suite("Vendor scorecards and routing by performance", .serialized)

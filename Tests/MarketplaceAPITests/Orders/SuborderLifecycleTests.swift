@@ -205,7 +205,8 @@ struct OrdersLifecycleTests {
             let shop = try await Shop.open(server)
             let x = try await shop.sku()
             let y = try await shop.sku()
-            let v = try await shop.seller(name: "V", items: [StockedItem(sku: x, onHand: 50, price: 100), StockedItem(sku: y, onHand: 50, price: 100)])
+            let v = try await shop.seller(
+                name: "V", items: [StockedItem(sku: x, onHand: 50, price: 100), StockedItem(sku: y, onHand: 50, price: 100)])
             let w = try await shop.seller(name: "W", items: [StockedItem(sku: x, onHand: 50, price: 200)])
             let vKey = try await shop.vendorKey(v)
             let rounds = 8
@@ -249,8 +250,12 @@ struct OrdersLifecycleTests {
             let shipOrCancel = try await withThrowingTaskGroup(of: (String, String, Int).self) { group in
                 for (order, sub) in orders {
                     group.addTask { (order, "ship", try await shop.act("ship", sub, as: vKey).status) }
-                    group.addTask { (order, "cancel", try await shop.storefront.post("/v1/orders/\(order)/cancel", ["reason": "race"]).status) }
-                    group.addTask { (order, "cancel", try await shop.storefront.post("/v1/orders/\(order)/cancel", ["reason": "race"]).status) }
+                    group.addTask {
+                        (order, "cancel", try await shop.storefront.post("/v1/orders/\(order)/cancel", ["reason": "race"]).status)
+                    }
+                    group.addTask {
+                        (order, "cancel", try await shop.storefront.post("/v1/orders/\(order)/cancel", ["reason": "race"]).status)
+                    }
                 }
                 var all: [(String, String, Int)] = []
                 for try await result in group { all.append(result) }

@@ -181,7 +181,8 @@ struct OrdersVendorFeedTests {
                 let response = try await vKey.get("/v1/vendors/\(v)/suborders?after=\(garbage)")
                 K.expectProblem(response, status: 422, code: "validation", fields: ["after"])
             }
-            K.expectProblem(try await vKey.get("/v1/vendors/\(v)/suborders?status=lost"), status: 422, code: "validation", fields: ["status"])
+            K.expectProblem(
+                try await vKey.get("/v1/vendors/\(v)/suborders?status=lost"), status: 422, code: "validation", fields: ["status"])
             K.expectProblem(try await vKey.get("/v1/vendors/\(v)/suborders?limit=0"), status: 422, code: "validation", fields: ["limit"])
             K.expectProblem(try await vKey.get("/v1/vendors/\(v)/suborders?limit=501"), status: 422, code: "validation", fields: ["limit"])
 
@@ -189,7 +190,8 @@ struct OrdersVendorFeedTests {
             #expect(try await shop.storefront.get("/v1/vendors/\(v)/suborders").status == 403)
             #expect(try await server.client(token: nil).get("/v1/vendors/\(v)/suborders").status == 401)
             #expect(try await shop.admin.get("/v1/vendors/\(v)/suborders").status == 200)
-            K.expectProblem(try await shop.admin.get("/v1/vendors/ven_\(Fixtures.unique("ghost"))/suborders"), status: 404, code: "not-found")
+            K.expectProblem(
+                try await shop.admin.get("/v1/vendors/ven_\(Fixtures.unique("ghost"))/suborders"), status: 404, code: "not-found")
         }
     }
 }

@@ -4,7 +4,9 @@ import Testing
 
 /// Organizations for the B2B suites.
 enum B2BKit {
-    static func organization(_ shop: Shop, currency: String = "EUR", sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    static func organization(_ shop: Shop, currency: String = "EUR", sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> String
+    {
         let response = try await shop.admin.post("/v1/organizations", ["name": "Acme GmbH", "currency": .string(currency)])
         try #require(response.status == 201, "\(response)", sourceLocation: sourceLocation)
         return try #require(response["id"]?.stringValue)

@@ -18,10 +18,12 @@ struct B2BTests {
                 return response
             }
             K.expectProblem(
-                record("post", "/v1/organizations", try await shop.admin.post("/v1/organizations", ["name": "", "currency": "eur", "x": 1])),
+                record(
+                    "post", "/v1/organizations", try await shop.admin.post("/v1/organizations", ["name": "", "currency": "eur", "x": 1])),
                 status: 422, code: "validation", fields: ["name", "currency", "x"])
             #expect(try await shop.storefront.post("/v1/organizations", ["name": "A", "currency": "EUR"]).status == 403)
-            let created = record("post", "/v1/organizations", try await shop.admin.post("/v1/organizations", ["name": "Acme", "currency": "EUR"]))
+            let created = record(
+                "post", "/v1/organizations", try await shop.admin.post("/v1/organizations", ["name": "Acme", "currency": "EUR"]))
             #expect(created.status == 201, "\(created)")
             let org = try #require(created["id"]?.stringValue)
             #expect(created["name"]?.stringValue == "Acme" && created["currency"]?.stringValue == "EUR")
@@ -33,20 +35,29 @@ struct B2BTests {
             let customer = shop.newCustomer()
             let path = "/v1/organizations/{id}/members/{customer_id}"
             K.expectProblem(
-                record("put", path, try await shop.admin.put("/v1/organizations/\(org)/members/\(customer)", ["role": "boss", "order_limit": -1])),
+                record(
+                    "put", path,
+                    try await shop.admin.put("/v1/organizations/\(org)/members/\(customer)", ["role": "boss", "order_limit": -1])),
                 status: 422, code: "validation", fields: ["role", "order_limit"])
             K.expectProblem(
-                try await shop.admin.put("/v1/organizations/org_nope/members/\(customer)", ["role": "buyer"]), status: 404, code: "not-found")
+                try await shop.admin.put("/v1/organizations/org_nope/members/\(customer)", ["role": "buyer"]), status: 404,
+                code: "not-found")
             #expect(try await fin.put("/v1/organizations/\(org)/members/\(customer)", ["role": "buyer"]).status == 403)
-            let joined = record("put", path, try await shop.admin.put("/v1/organizations/\(org)/members/\(customer)", ["role": "buyer", "order_limit": 5000]))
+            let joined = record(
+                "put", path,
+                try await shop.admin.put("/v1/organizations/\(org)/members/\(customer)", ["role": "buyer", "order_limit": 5000]))
             #expect(joined.status == 201, "\(joined)")
             #expect(joined["organization_id"]?.stringValue == org && joined["customer_id"]?.stringValue == customer)
             #expect(joined["role"]?.stringValue == "buyer" && joined["order_limit"]?.intValue == 5000)
-            let replaced = record("put", path, try await shop.admin.put("/v1/organizations/\(org)/members/\(customer)", ["role": "approver"]))
-            #expect(replaced.status == 200 && replaced["role"]?.stringValue == "approver" && replaced["order_limit"] == .null, "\(replaced)")
-            let conflict = record("put", path, try await shop.admin.put("/v1/organizations/\(other)/members/\(customer)", ["role": "buyer"]))
+            let replaced = record(
+                "put", path, try await shop.admin.put("/v1/organizations/\(org)/members/\(customer)", ["role": "approver"]))
+            #expect(
+                replaced.status == 200 && replaced["role"]?.stringValue == "approver" && replaced["order_limit"] == .null, "\(replaced)")
+            let conflict = record(
+                "put", path, try await shop.admin.put("/v1/organizations/\(other)/members/\(customer)", ["role": "buyer"]))
             K.expectProblem(conflict, status: 409, code: "conflict")
-            let members = record("get", "/v1/organizations/{id}/members", try await shop.admin.get("/v1/organizations/\(org)/members?limit=10"))
+            let members = record(
+                "get", "/v1/organizations/{id}/members", try await shop.admin.get("/v1/organizations/\(org)/members?limit=10"))
             #expect(members.data.map { $0["customer_id"]?.stringValue ?? "" } == [customer])
             #expect(members.data.first?["role"]?.stringValue == "approver")
             #expect(try await shop.admin.get("/v1/organizations/\(other)/members").data.isEmpty, "the 409 wrote nothing")
@@ -55,16 +66,25 @@ struct B2BTests {
             let vendor = try await shop.vendor()
             let pricePath = "/v1/organizations/{id}/prices/{sku}"
             K.expectProblem(
-                record("put", pricePath, try await fin.put("/v1/organizations/\(org)/prices/nope-\(UUID().uuidString.prefix(6))", ["vendor_id": "ven_nope", "unit_price": 5])),
+                record(
+                    "put", pricePath,
+                    try await fin.put(
+                        "/v1/organizations/\(org)/prices/nope-\(UUID().uuidString.prefix(6))", ["vendor_id": "ven_nope", "unit_price": 5])),
                 status: 422, code: "validation", fields: ["sku", "vendor_id"])
             K.expectProblem(
                 try await fin.put("/v1/organizations/\(org)/prices/\(x)", ["vendor_id": .string(vendor), "unit_price": -1]),
                 status: 422, code: "validation", fields: ["unit_price"])
-            K.expectProblem(try await fin.put("/v1/organizations/org_nope/prices/\(x)", ["vendor_id": .string(vendor), "unit_price": 1]), status: 404, code: "not-found")
-            let priced = record("put", pricePath, try await fin.put("/v1/organizations/\(org)/prices/\(x)", ["vendor_id": .string(vendor), "unit_price": 800]))
+            K.expectProblem(
+                try await fin.put("/v1/organizations/org_nope/prices/\(x)", ["vendor_id": .string(vendor), "unit_price": 1]), status: 404,
+                code: "not-found")
+            let priced = record(
+                "put", pricePath,
+                try await fin.put("/v1/organizations/\(org)/prices/\(x)", ["vendor_id": .string(vendor), "unit_price": 800]))
             #expect(priced.status == 201, "\(priced)")
             #expect(priced["unit_price"]?.intValue == 800 && priced["currency"]?.stringValue == "EUR" && priced["sku"]?.stringValue == x)
-            let repriced = record("put", pricePath, try await shop.admin.put("/v1/organizations/\(org)/prices/\(x)", ["vendor_id": .string(vendor), "unit_price": 750]))
+            let repriced = record(
+                "put", pricePath,
+                try await shop.admin.put("/v1/organizations/\(org)/prices/\(x)", ["vendor_id": .string(vendor), "unit_price": 750]))
             #expect(repriced.status == 200 && repriced["unit_price"]?.intValue == 750, "\(repriced)")
             let prices = record("get", "/v1/organizations/{id}/prices", try await fin.get("/v1/organizations/\(org)/prices"))
             #expect(prices.data.count == 1 && prices.data.first?["unit_price"]?.intValue == 750, "\(prices)")
@@ -139,9 +159,14 @@ struct B2BTests {
 
             let byBuyer = try await B.approve(shop.storefront, orderId, approver: otherBuyer)
             K.expectProblem(byBuyer, status: 422, code: "validation", fields: ["approver_id"])
-            K.expectProblem(try await B.approve(shop.storefront, orderId, approver: foreignApprover), status: 422, code: "validation", fields: ["approver_id"])
-            K.expectProblem(try await B.approve(shop.storefront, orderId, approver: "nobody"), status: 422, code: "validation", fields: ["approver_id"])
-            K.expectProblem(try await shop.storefront.post("/v1/orders/\(orderId)/approve", [:]), status: 422, code: "validation", fields: ["approver_id"])
+            K.expectProblem(
+                try await B.approve(shop.storefront, orderId, approver: foreignApprover), status: 422, code: "validation",
+                fields: ["approver_id"])
+            K.expectProblem(
+                try await B.approve(shop.storefront, orderId, approver: "nobody"), status: 422, code: "validation", fields: ["approver_id"])
+            K.expectProblem(
+                try await shop.storefront.post("/v1/orders/\(orderId)/approve", [:]), status: 422, code: "validation",
+                fields: ["approver_id"])
             K.expectProblem(try await B.approve(shop.storefront, "ord_nope", approver: approver), status: 404, code: "not-found")
             K.expectProblem(try await B.approve(shop.storefront, K.id(under), approver: approver), status: 409, code: "invalid-transition")
 
@@ -179,7 +204,8 @@ struct B2BTests {
             try await B.member(shop, org, buyer, orderLimit: 100)
             try await B.member(shop, org, approver, role: "approver")
 
-            K.expectProblem(try await shop.place(customer: buyer, lines: [K.line(x, 4)]), status: 409, code: "insufficient-stock", fields: ["lines[0]"])
+            K.expectProblem(
+                try await shop.place(customer: buyer, lines: [K.line(x, 4)]), status: 409, code: "insufficient-stock", fields: ["lines[0]"])
             #expect(try await shop.storefront.get("/v1/customers/\(buyer)/orders").data.isEmpty)
 
             let order = try await shop.placeOK(customer: buyer, lines: [K.line(x, 3)])
@@ -210,18 +236,21 @@ struct B2BTests {
             let order = try await shop.placeOK(customer: buyer, lines: [K.line(x, 1)])
             let id = K.id(order)
             K.expectProblem(
-                try await shop.storefront.post("/v1/orders/\(id)/decline", ["approver_id": .string(approver)]), status: 422, code: "validation",
+                try await shop.storefront.post("/v1/orders/\(id)/decline", ["approver_id": .string(approver)]), status: 422,
+                code: "validation",
                 fields: ["reason"])
             K.expectProblem(
                 try await shop.storefront.post("/v1/orders/\(id)/decline", ["approver_id": .string(buyer), "reason": "no"]), status: 422,
                 code: "validation", fields: ["approver_id"])
-            let declined = try await shop.storefront.post("/v1/orders/\(id)/decline", ["approver_id": .string(approver), "reason": "over budget"])
+            let declined = try await shop.storefront.post(
+                "/v1/orders/\(id)/decline", ["approver_id": .string(approver), "reason": "over budget"])
             #expect(declined.status == 200, "\(declined)")
             #expect(K.status(declined.json) == "declined" && K.suborders(declined.json).isEmpty)
             try await shop.expectStock(vendor, x, onHand: 5, reserved: 0)
             K.expectProblem(try await B.approve(shop.storefront, id, approver: approver), status: 409, code: "invalid-transition")
             K.expectProblem(
-                try await shop.storefront.post("/v1/orders/\(id)/decline", ["approver_id": .string(approver), "reason": "again"]), status: 409,
+                try await shop.storefront.post("/v1/orders/\(id)/decline", ["approver_id": .string(approver), "reason": "again"]),
+                status: 409,
                 code: "invalid-transition")
             K.expectProblem(try await shop.storefront.post("/v1/orders/\(id)/cancel"), status: 409, code: "invalid-transition")
             let filtered = try await shop.admin.get("/v1/orders?status=declined&customer_id=\(buyer)")
@@ -265,7 +294,9 @@ struct B2BTests {
                 server,
                 [
                     .init(method: "post", path: "/v1/orders/{id}/cancel", response: cancelled),
-                    .init(method: "get", path: "/v1/customers/{customer_id}/timeline", response: try await shop.storefront.get("/v1/customers/\(buyer)/timeline")),
+                    .init(
+                        method: "get", path: "/v1/customers/{customer_id}/timeline",
+                        response: try await shop.storefront.get("/v1/customers/\(buyer)/timeline")),
                 ])
         }
     }

@@ -181,7 +181,8 @@ struct ReturnTests {
                 try await shop.storefront.post("/v1/returns", ["order_id": .string(K.id(order)), "method": "courier", "lines": []]),
                 status: 422, code: "validation", fields: ["lines"])
             K.expectProblem(
-                try await shop.storefront.post("/v1/returns", R.returnBody(order: K.id(order), lines: [R.returnLine(yLine, 1)], method: "in_store")),
+                try await shop.storefront.post(
+                    "/v1/returns", R.returnBody(order: K.id(order), lines: [R.returnLine(yLine, 1)], method: "in_store")),
                 status: 422, code: "validation", fields: ["location"])
             K.expectProblem(
                 try await shop.storefront.post(
@@ -220,7 +221,8 @@ struct ReturnTests {
                 K.expectProblem(refused, status: 422, code: "validation", fields: ["lines[0].quantity"])
             }
             #expect(
-                try await R.count(server, "SELECT coalesce(sum(quantity), 0) AS c FROM return_lines WHERE suborder_line_id = $1", [lineId]) == 3)
+                try await R.count(server, "SELECT coalesce(sum(quantity), 0) AS c FROM return_lines WHERE suborder_line_id = $1", [lineId])
+                    == 3)
         }
     }
 
@@ -240,15 +242,21 @@ struct ReturnTests {
             // The location must exist and belong to the vendor of every line.
             K.expectProblem(
                 try await shop.storefront.post(
-                    "/v1/returns", R.returnBody(order: K.id(order), lines: [R.returnLine(lineId, 1)], method: "in_store", location: (v, "NOPE"))),
+                    "/v1/returns",
+                    R.returnBody(order: K.id(order), lines: [R.returnLine(lineId, 1)], method: "in_store", location: (v, "NOPE"))),
                 status: 422, code: "validation", fields: ["location"])
             K.expectProblem(
                 try await shop.storefront.post(
-                    "/v1/returns", R.returnBody(order: K.id(order), lines: [R.returnLine(lineId, 1)], method: "in_store", location: (w, "WH1"))),
+                    "/v1/returns",
+                    R.returnBody(order: K.id(order), lines: [R.returnLine(lineId, 1)], method: "in_store", location: (w, "WH1"))),
                 status: 422, code: "validation", fields: ["location"])
             K.expectProblem(
                 try await shop.storefront.post(
-                    "/v1/returns", ["order_id": .string(K.id(order)), "method": "in_store", "lines": [R.returnLine(lineId, 1)], "location": ["code": "STORE"]]),
+                    "/v1/returns",
+                    [
+                        "order_id": .string(K.id(order)), "method": "in_store", "lines": [R.returnLine(lineId, 1)],
+                        "location": ["code": "STORE"],
+                    ]),
                 status: 422, code: "validation", fields: ["location.vendor_id"])
 
             let ret = try await R.create(
@@ -339,14 +347,16 @@ struct ReturnTests {
             try await shop.expectStock(v, x, location: "MAD", onHand: 4, reserved: 0, "restocked where it shipped from")
             try await shop.expectStock(v, y, location: "MAD", onHand: 3, reserved: 0, "restock false leaves stock")
             try await shop.expectStock(v, x, location: "OTHER", onHand: 0, reserved: 0)
-            K.expectProblem(try await vKey.post("/v1/returns/\(returnId)/reject", ["reason": "late"]), status: 409, code: "invalid-transition")
+            K.expectProblem(
+                try await vKey.post("/v1/returns/\(returnId)/reject", ["reason": "late"]), status: 409, code: "invalid-transition")
 
             // Reject needs a reason, works from approved, and then nothing else is allowed.
             let other = try await R.shippedOrder(shop, customer: shop.newCustomer(), lines: [K.line(x, 1)])
             let otherLine = R.lineId(other, sku: x)
             let third = try await R.create(shop.storefront, R.returnBody(order: K.id(other), lines: [R.returnLine(otherLine, 1)]))
             #expect(try await vKey.post("/v1/returns/\(K.id(third))/approve").status == 200)
-            K.expectProblem(try await vKey.post("/v1/returns/\(K.id(third))/reject", [:]), status: 422, code: "validation", fields: ["reason"])
+            K.expectProblem(
+                try await vKey.post("/v1/returns/\(K.id(third))/reject", [:]), status: 422, code: "validation", fields: ["reason"])
             let rejected = try await vKey.post("/v1/returns/\(K.id(third))/reject", ["reason": "worn"])
             #expect(rejected.status == 200, "\(rejected)")
             #expect(K.status(rejected.json) == "rejected")

@@ -17,7 +17,9 @@ struct SettlementEndToEndTests {
     func ratesFixedAtDelivery() async throws {
         try await TestServer.run(configure: { $0.defaultCommissionBps = 1234 }) { server in
             let w = try await W.open(server)
-            let c1 = Fixtures.unique("cat"), c2 = Fixtures.unique("cat"), c3 = Fixtures.unique("cat")
+            let c1 = Fixtures.unique("cat")
+            let c2 = Fixtures.unique("cat")
+            let c3 = Fixtures.unique("cat")
             let a = try await w.vendor(commissionRateBps: 800)
             let b = try await w.vendor()
             let c = try await w.vendor(commissionRateBps: 800)
@@ -191,11 +193,15 @@ struct SettlementEndToEndTests {
 
             // Postings: three per statement, for this vendor exactly these.
             let runPostings = try await w.postings(run: runId).filter { $0["vendor_id"]?.stringValue == v }
-            #expect(runPostings == [
-                ["account": "marketplace:clearing", "currency": "EUR", "amount": 5997, "vendor_id": .string(v), "kind": "run"],
-                ["account": .string("vendor:\(v):payable"), "currency": "EUR", "amount": -5247, "vendor_id": .string(v), "kind": "run"],
-                ["account": "marketplace:commission", "currency": "EUR", "amount": -750, "vendor_id": .string(v), "kind": "run"],
-            ])
+            #expect(
+                runPostings == [
+                    ["account": "marketplace:clearing", "currency": "EUR", "amount": 5997, "vendor_id": .string(v), "kind": "run"],
+                    [
+                        "account": .string("vendor:\(v):payable"), "currency": "EUR", "amount": -5247, "vendor_id": .string(v),
+                        "kind": "run",
+                    ],
+                    ["account": "marketplace:commission", "currency": "EUR", "amount": -750, "vendor_id": .string(v), "kind": "run"],
+                ])
 
             // Transitions.
             let payDraft = try await w.finance.post("/v1/settlement-runs/\(runId)/pay")
@@ -218,18 +224,21 @@ struct SettlementEndToEndTests {
             #expect(approvePaid.status == 409 && approvePaid.problemCode == "invalid-transition")
 
             let allPostings = try await w.postings(run: runId).filter { $0["vendor_id"]?.stringValue == v }
-            #expect(Array(allPostings.suffix(2)) == [
-                ["account": .string("vendor:\(v):payable"), "currency": "EUR", "amount": 5247, "vendor_id": .string(v), "kind": "pay"],
-                ["account": "marketplace:cash", "currency": "EUR", "amount": -5247, "vendor_id": .string(v), "kind": "pay"],
-            ])
+            #expect(
+                Array(allPostings.suffix(2)) == [
+                    ["account": .string("vendor:\(v):payable"), "currency": "EUR", "amount": 5247, "vendor_id": .string(v), "kind": "pay"],
+                    ["account": "marketplace:cash", "currency": "EUR", "amount": -5247, "vendor_id": .string(v), "kind": "pay"],
+                ])
             // Per vendor the payable nets out once paid.
             let payable = allPostings.filter { $0["account"]?.stringValue == "vendor:\(v):payable" }.compactMap { $0["amount"]?.intValue }
             #expect(payable.reduce(0, +) == 0)
             try await w.expectBalanced(run: runId)
 
             // Unknown runs.
-            for path in ["/v1/settlement-runs/setl_nope", "/v1/settlement-runs/setl_nope/postings", "/v1/settlement-runs/setl_nope/export.csv",
-                         "/v1/settlement-runs/setl_nope/statements/\(v)/lines"] {
+            for path in [
+                "/v1/settlement-runs/setl_nope", "/v1/settlement-runs/setl_nope/postings", "/v1/settlement-runs/setl_nope/export.csv",
+                "/v1/settlement-runs/setl_nope/statements/\(v)/lines",
+            ] {
                 let response = try await w.finance.get(path)
                 #expect(response.status == 404 && response.problemCode == "not-found", "\(path): \(response)")
             }
@@ -324,7 +333,8 @@ struct SettlementEndToEndTests {
             #expect(response.status == 200)
             #expect(response.contentType?.hasPrefix("text/csv") == true, "\(response.contentType ?? "")")
             let text = response.text
-            #expect(text.hasPrefix("run_id,vendor_id,currency,kind,suborder_line_id,return_id,sku,quantity,amount,rate_bps,commission,at\r\n"))
+            #expect(
+                text.hasPrefix("run_id,vendor_id,currency,kind,suborder_line_id,return_id,sku,quantity,amount,rate_bps,commission,at\r\n"))
             let lineId = W.lineIds(delivered)[0]
             let at = try #require(delivered[0]["delivered_at"]?.stringValue)
             let quotedSku = "\"" + sku.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -56,7 +56,12 @@ enum ResponseSchemaCheck {
                 var matches = true
                 for (want, have) in zip(pattern, segments) {
                     guard let want else { continue }
-                    if want == have { literals += 1 } else { matches = false; break }
+                    if want == have {
+                        literals += 1
+                    } else {
+                        matches = false
+                        break
+                    }
                 }
                 if matches, literals > (best?.literals ?? -1) { best = (template, literals) }
             }
@@ -75,9 +80,10 @@ enum ResponseSchemaCheck {
                 return ["status \(response.status) is not documented for \(method.uppercased()) \(template)"]
             }
             if let ref = documented["$ref"]?.stringValue { documented = resolve(ref) ?? .null }
-            let mediaType = (response.contentType ?? "").split(separator: ";").first.map {
-                $0.trimmingCharacters(in: .whitespaces)
-            } ?? ""
+            let mediaType =
+                (response.contentType ?? "").split(separator: ";").first.map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                } ?? ""
             guard let content = documented["content"]?.objectValue, content.count > 0 else {
                 return response.bytes.isEmpty ? [] : ["a body of type '\(mediaType)' is not documented"]
             }

@@ -15,7 +15,8 @@ import Testing
 /// The test database: `DATABASE_URL` (scripts/test points it at a fresh `marketplace_test`),
 /// migrated once per test process.
 enum TestDatabase {
-    static let url = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    static let url =
+        ProcessInfo.processInfo.environment["DATABASE_URL"]
         ?? "postgresql://postgres@127.0.0.1:54329/marketplace_test"
 
     static let sqlDirectory: URL = {
@@ -71,7 +72,8 @@ enum TestDatabase {
     /// The `MARKETPLACE_SECRET_KEY` of every test server: `scripts/test` exports one; a fixed
     /// fallback keeps a bare `swift test` working.
     static let secretKey: SecretKeyring.Key = {
-        let hex = ProcessInfo.processInfo.environment["MARKETPLACE_SECRET_KEY"]
+        let hex =
+            ProcessInfo.processInfo.environment["MARKETPLACE_SECRET_KEY"]
             ?? "9f1c0e5a7b3d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e"
         return SecretKeyring.Key(hex: hex)!
     }()

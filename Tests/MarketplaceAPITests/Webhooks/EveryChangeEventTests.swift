@@ -37,7 +37,10 @@ private typealias R = ReturnKit
 
             func types(_ vendor: String) async throws -> [String] {
                 var out: [String] = []
-                for type in ["suborder.created", "suborder.accepted", "suborder.shipped", "suborder.delivered", "suborder.rejected", "suborder.expired"] {
+                for type in [
+                    "suborder.created", "suborder.accepted", "suborder.shipped", "suborder.delivered", "suborder.rejected",
+                    "suborder.expired",
+                ] {
                     out += try await Self.payloads(server, vendor: vendor, type: type)
                         .filter { $0["order_id"]?.stringValue == K.id(order) }.map { _ in type }
                 }
@@ -71,7 +74,8 @@ private typealias R = ReturnKit
             let order = try await R.shippedOrder(shop, customer: shop.newCustomer(), lines: [K.line(x, 1), K.line(y, 1)])
             let ret = try await R.create(
                 shop.storefront,
-                R.returnBody(order: K.id(order), lines: [R.returnLine(R.lineId(order, sku: x), 1), R.returnLine(R.lineId(order, sku: y), 1)]))
+                R.returnBody(
+                    order: K.id(order), lines: [R.returnLine(R.lineId(order, sku: x), 1), R.returnLine(R.lineId(order, sku: y), 1)]))
             #expect(try await server.admin.post("/v1/returns/\(K.id(ret))/approve").status == 200)
             let forA = try await Self.payloads(server, vendor: a, type: "return.updated").filter { K.id($0) == K.id(ret) }
             let forB = try await Self.payloads(server, vendor: b, type: "return.updated").filter { K.id($0) == K.id(ret) }
@@ -83,7 +87,11 @@ private typealias R = ReturnKit
 
             let subA = try #require(R.suborder(order, vendor: a))
             let opened = try await shop.storefront.post(
-                "/v1/cases", ["customer_id": .string(order["customer_id"]?.stringValue ?? ""), "subject": "s", "message": "m", "suborder_id": .string(K.id(subA))])
+                "/v1/cases",
+                [
+                    "customer_id": .string(order["customer_id"]?.stringValue ?? ""), "subject": "s", "message": "m",
+                    "suborder_id": .string(K.id(subA)),
+                ])
             #expect(opened.status == 201)
             #expect(try await shop.storefront.post("/v1/cases/\(K.id(opened.json))/resolve").status == 200)
             let resolvedA = try await Self.payloads(server, vendor: a, type: "case.resolved").filter { K.id($0) == K.id(opened.json) }
@@ -122,17 +130,21 @@ private typealias R = ReturnKit
             #expect(try await server.admin.post("/v1/returns/\(K.id(ret))/approve").status == 200)
             let opened = try await shop.storefront.post(
                 "/v1/cases",
-                ["customer_id": .string(order["customer_id"]?.stringValue ?? ""), "subject": "s", "message": "m", "order_id": .string(K.id(order))])
+                [
+                    "customer_id": .string(order["customer_id"]?.stringValue ?? ""), "subject": "s", "message": "m",
+                    "order_id": .string(K.id(order)),
+                ])
             #expect(try await server.admin.post("/v1/cases/\(K.id(opened.json))/messages", ["body": "hi"]).status == 201)
             #expect(try await shop.storefront.post("/v1/cases/\(K.id(opened.json))/resolve").status == 200)
             let events = try await server.pool.query(
                 "SELECT type, payload FROM outbox_events WHERE vendor_id = $1 ORDER BY seq", [vendor]
             ).rows.map { (try $0.string("type"), try $0.string("payload")) }
             let types = Set(events.map(\.0))
-            #expect(types.isSuperset(of: [
-                "suborder.created", "suborder.accepted", "suborder.shipped", "suborder.delivered", "return.created",
-                "return.updated", "case.created", "case.message_created", "case.resolved",
-            ]), "\(types)")
+            #expect(
+                types.isSuperset(of: [
+                    "suborder.created", "suborder.accepted", "suborder.shipped", "suborder.delivered", "return.created",
+                    "return.updated", "case.created", "case.message_created", "case.resolved",
+                ]), "\(types)")
 
             let document = try await server.client(token: nil).get("/openapi.json")
             let script = """

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A hostile receiver: answers `HTTP/1.1 200 OK` and headers at once, then trickles its body

@@ -48,10 +48,11 @@ import Testing
     }
 
     static func withDispatcher(schedule: [Int] = [1, 1], _ body: @Sendable (TestServer) async throws -> Void) async throws {
-        try await TestServer.run(configure: {
-            $0.runWebhookDispatcher = true
-            $0.webhookRetrySchedule = schedule
-        }, body)
+        try await TestServer.run(
+            configure: {
+                $0.runWebhookDispatcher = true
+                $0.webhookRetrySchedule = schedule
+            }, body)
     }
 
     @Test func deliveryArrivesSignedAndVerifiesIndependently() async throws {
@@ -70,16 +71,19 @@ import Testing
                 #expect(request.json["timestamp"]?.stringValue != nil)
                 #expect(request.id.hasPrefix("msg_"))
                 #expect(abs(request.timestamp - Int64(Date().timeIntervalSince1970)) < 60)
-                #expect(StandardWebhooks.verify(
-                    secret: secret, id: request.id, timestamp: request.timestamp, body: request.body, header: request.signature))
+                #expect(
+                    StandardWebhooks.verify(
+                        secret: secret, id: request.id, timestamp: request.timestamp, body: request.body, header: request.signature))
                 #expect(try await IndependentVerifier.verify(received, secret: secret) == ["ok"])
                 // A wrong secret must not verify with the independent implementation either.
-                #expect(try await IndependentVerifier.verify(received, secret: StandardWebhooks.newSecret()).first?.hasPrefix("failed") == true)
+                #expect(
+                    try await IndependentVerifier.verify(received, secret: StandardWebhooks.newSecret()).first?.hasPrefix("failed") == true)
 
                 // The delivery is listed with its outcome.
                 var deliveries: [JSONValue] = []
                 for _ in 0..<50 {
-                    deliveries = try await server.admin.get("/v1/vendors/\(shop.vendorId)/webhook-deliveries?endpoint_id=\(endpointId)").data
+                    deliveries = try await server.admin.get("/v1/vendors/\(shop.vendorId)/webhook-deliveries?endpoint_id=\(endpointId)")
+                        .data
                     if deliveries.first?["status"] == "succeeded" { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -111,7 +115,8 @@ import Testing
                 }
                 var delivery: JSONValue?
                 for _ in 0..<50 {
-                    delivery = try await server.admin.get("/v1/vendors/\(shop.vendorId)/webhook-deliveries?endpoint_id=\(endpointId)").data.first
+                    delivery = try await server.admin.get("/v1/vendors/\(shop.vendorId)/webhook-deliveries?endpoint_id=\(endpointId)").data
+                        .first
                     if delivery?["status"] == "failed" { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -127,7 +132,8 @@ import Testing
                 #expect(retried["status"] == "pending")
                 #expect(await inbox.wait("down", count: 4).count == 4)
                 for _ in 0..<50 {
-                    delivery = try await server.admin.get("/v1/vendors/\(shop.vendorId)/webhook-deliveries?endpoint_id=\(endpointId)").data.first
+                    delivery = try await server.admin.get("/v1/vendors/\(shop.vendorId)/webhook-deliveries?endpoint_id=\(endpointId)").data
+                        .first
                     if delivery?["status"] == "succeeded" { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -217,7 +223,9 @@ import Testing
                 #expect(try await vendorKey.get("/v1/vendors/\(other.vendorId)/webhook-endpoints").status == 404)
                 #expect(try await vendorKey.get("/v1/vendors/\(other.vendorId)/webhook-deliveries").status == 404)
                 #expect(try await vendorKey.delete("/v1/vendors/\(other.vendorId)/webhook-endpoints/\(otherEndpoint)").status == 404)
-                #expect(try await vendorKey.post("/v1/vendors/\(other.vendorId)/webhook-endpoints", ["url": "http://127.0.0.1:1/x"]).status == 404)
+                #expect(
+                    try await vendorKey.post("/v1/vendors/\(other.vendorId)/webhook-endpoints", ["url": "http://127.0.0.1:1/x"]).status
+                        == 404)
                 let own = try await vendorKey.get("/v1/vendors/\(shop.vendorId)/webhook-endpoints")
                 #expect(own.status == 200)
                 #expect(own.data.count == 1)

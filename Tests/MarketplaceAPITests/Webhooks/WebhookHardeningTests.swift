@@ -218,7 +218,8 @@ extension WebhookDeliveryTests {
                 #expect(tls?["last_status_code"] == .null)
             }
             let errors = try await server.pool.query(
-                "SELECT DISTINCT error FROM webhook_attempts WHERE error IS NOT NULL").rows.map { try $0.string("error") }
+                "SELECT DISTINCT error FROM webhook_attempts WHERE error IS NOT NULL"
+            ).rows.map { try $0.string("error") }
             #expect(Set(errors).isSubset(of: Set(DeliveryError.allCases.map(\.rawValue))), "\(errors)")
         }
     }
@@ -323,7 +324,8 @@ extension WebhookDeliveryTests {
                 let counts = try await SecretsAtRest.reseal(server.pool, keyring: keyring, pass: .legacy)
                 #expect(counts.endpoints == 1 && counts.replays == 0)
                 let row = try await server.pool.query(
-                    "SELECT secret, previous_secret FROM webhook_endpoints WHERE id = 'whe_legacy'").rows[0]
+                    "SELECT secret, previous_secret FROM webhook_endpoints WHERE id = 'whe_legacy'"
+                ).rows[0]
                 #expect(try row.string("secret").hasPrefix(keyring.currentPrefix))
                 #expect(try row.string("previous_secret").hasPrefix(keyring.currentPrefix))
                 #expect(
@@ -356,8 +358,9 @@ extension WebhookDeliveryTests {
                 let rows = try await server.pool.query("SELECT id, secret, previous_secret FROM webhook_endpoints").rows
                 for row in rows {
                     let id = try row.string("id")
-                    #expect(try EndpointSecrets.open(row.string("secret"), endpointId: id, keyring: server.services.keyring)
-                        .hasPrefix("whsec_"))
+                    #expect(
+                        try EndpointSecrets.open(row.string("secret"), endpointId: id, keyring: server.services.keyring)
+                            .hasPrefix("whsec_"))
                 }
             }
         }
