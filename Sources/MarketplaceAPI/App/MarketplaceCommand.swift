@@ -9,6 +9,7 @@ import NIOPosix
 import Postgres
 import ServiceLifecycle
 import Settlement
+import UnixSignals
 import VendorRouting
 
 @main

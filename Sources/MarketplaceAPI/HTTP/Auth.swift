@@ -1,4 +1,5 @@
 import CryptoSupport
+import Foundation
 import Hummingbird
 import Postgres
 

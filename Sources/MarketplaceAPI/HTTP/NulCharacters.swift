@@ -1,4 +1,5 @@
 import CommerceCore
+import Foundation
 import Hummingbird
 
 /// U+0000 is refused everywhere a client can put text (API.md, "Limits"): PostgreSQL `text`

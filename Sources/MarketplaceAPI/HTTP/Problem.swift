@@ -1,4 +1,5 @@
 import CommerceCore
+import Foundation
 import Hummingbird
 import Logging
 import NIOHTTP1

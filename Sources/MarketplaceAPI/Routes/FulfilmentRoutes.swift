@@ -1,6 +1,7 @@
 import CommerceCore
 import Foundation
 import Hummingbird
+import Logging
 import Postgres
 import Settlement
 import VendorRouting

@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import MarketplaceAPI

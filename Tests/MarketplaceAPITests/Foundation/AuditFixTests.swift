@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+import NIOHTTP1
 import Testing
 
 @testable import MarketplaceAPI

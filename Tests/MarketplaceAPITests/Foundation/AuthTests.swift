@@ -1,6 +1,7 @@
 import CommerceCore
 import CryptoSupport
 import Foundation
+import Postgres
 import Testing
 
 private typealias H = FoundationHelpers

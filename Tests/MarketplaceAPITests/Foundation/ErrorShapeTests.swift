@@ -3,6 +3,7 @@ import CommerceCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Postgres
 import Testing
 
 private typealias H = FoundationHelpers

@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+import NIOHTTP1
 import Postgres
 import Testing
 

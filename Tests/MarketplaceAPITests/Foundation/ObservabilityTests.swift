@@ -1,6 +1,7 @@
 import CommerceCore
 import Foundation
 import Logging
+import NIOHTTP1
 import Testing
 
 @Suite("Foundation: request ids, request log and metrics")

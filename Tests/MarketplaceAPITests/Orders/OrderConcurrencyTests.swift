@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+import Postgres
 import Testing
 
 private typealias K = OrderKit

@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+import Postgres
 import Testing
 
 @testable import MarketplaceAPI

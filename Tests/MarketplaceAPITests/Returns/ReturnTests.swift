@@ -1,5 +1,7 @@
 import CommerceCore
 import Foundation
+import NIOHTTP1
+import Postgres
 import Testing
 
 private typealias K = OrderKit

@@ -1,6 +1,9 @@
+import ArgumentParser
 import CommerceCore
 import Foundation
+import NIOHTTP1
 import Postgres
+import Settlement
 import Testing
 
 @testable import MarketplaceAPI

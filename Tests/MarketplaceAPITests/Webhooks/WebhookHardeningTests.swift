@@ -1,6 +1,7 @@
 import CommerceCore
 import CryptoSupport
 import Foundation
+import NIOHTTP1
 import Postgres
 import Testing
 
