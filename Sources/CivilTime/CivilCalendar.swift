@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Calendar arithmetic and the one timestamp text every layer shares, in a module of its own so
 /// that the pure cores (JSON, money, RFC 3339) and the database driver use the same algorithm

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Webhook events as the transactional outbox stores them. The writing (inside the caller's
 /// transaction, so an event exists exactly when the change that caused it committed) is in

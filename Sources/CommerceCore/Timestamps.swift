@@ -1,5 +1,5 @@
 import CivilTime
-import Foundation
+public import Foundation
 
 /// RFC 3339 timestamps as the API shows and reads them: UTC, `Z`, microseconds when non-zero.
 public enum RFC3339 {

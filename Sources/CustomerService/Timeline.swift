@@ -1,6 +1,6 @@
-import CommerceCore
-import Foundation
-import Postgres
+public import CommerceCore
+public import Foundation
+public import Postgres
 
 /// One entry of a customer's history across channels.
 public struct TimelineEntry: Sendable {

@@ -1,6 +1,6 @@
-import CommerceCore
-import Foundation
-import Postgres
+public import CommerceCore
+public import Foundation
+public import Postgres
 
 /// Writes `Outbox` events in the caller's transaction: as CTEs of a larger statement (one round
 /// trip with the change that caused them) or on their own.

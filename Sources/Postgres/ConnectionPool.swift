@@ -1,8 +1,8 @@
 import Foundation
-import Logging
+public import Logging
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// A fixed-size pool of libpq connections. Every libpq call that can wait runs on the pool's

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Applies numbered SQL files (`0001_name.sql`) once each, in order, each in its own
 /// transaction together with its row in `schema_migrations`. A session advisory lock makes

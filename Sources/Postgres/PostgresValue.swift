@@ -1,5 +1,5 @@
 import CivilTime
-import Foundation
+public import Foundation
 
 /// A value sent as a statement parameter, in PostgreSQL's text format.
 /// Values always travel as parameters; nothing is ever spliced into SQL text.

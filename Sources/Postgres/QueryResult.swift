@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The rows of one statement, copied out of libpq's PGresult so they can cross threads freely.
 public struct QueryResult: Sendable {

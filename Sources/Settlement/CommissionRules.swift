@@ -1,5 +1,5 @@
-import CommerceCore
-import Postgres
+public import CommerceCore
+public import Postgres
 
 /// A commission rule: a rate for a vendor, a category, or a vendor within a category.
 public struct CommissionRule: Sendable, JSONRepresentable {

@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 /// A settlement run's status: `draft` → `approved` → `paid`.
 public enum SettlementRunStatus: String, Sendable, CaseIterable {

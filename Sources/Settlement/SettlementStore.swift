@@ -1,7 +1,7 @@
-import CommerceCore
+public import CommerceCore
 import EventOutbox
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// SQL for settlement runs, statements, their lines and the ledger. Writes take the caller's
 /// transaction; reads take anything `Queryable`.

@@ -1,7 +1,7 @@
-import CommerceCore
-import CryptoSupport
-import Foundation
-import Postgres
+public import CommerceCore
+public import CryptoSupport
+public import Foundation
+public import Postgres
 
 /// A delivery claimed by one dispatcher, with what it needs to send it.
 public struct ClaimedDelivery: Sendable {

@@ -1,4 +1,4 @@
-import CryptoSupport
+public import CryptoSupport
 
 /// Webhook signing secrets as stored: sealed with `MARKETPLACE_SECRET_KEY`, bound to their
 /// endpoint. Both columns (`secret`, `previous_secret`) use the same context, so a rotation

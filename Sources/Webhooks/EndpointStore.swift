@@ -1,7 +1,7 @@
-import CommerceCore
-import CryptoSupport
-import Foundation
-import Postgres
+public import CommerceCore
+public import CryptoSupport
+public import Foundation
+public import Postgres
 
 /// Webhook endpoints of a vendor: created, listed, deleted, their secret rotated.
 public enum EndpointStore {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Which webhook URLs we will call. Targets that resolve to loopback, private, link-local or
 /// other non-public addresses (`AddressPolicy`) are refused unless the operator allows them,

@@ -1,12 +1,12 @@
 import AsyncHTTPClient
-import CryptoSupport
+public import CryptoSupport
 import Foundation
-import Logging
+public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Postgres
-import ServiceLifecycle
+public import Postgres
+public import ServiceLifecycle
 import Synchronization
 
 /// Delivers the outbox to vendor endpoints. Safe to run in several processes at once: work is

@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 public enum WebhookEventType: String, Sendable, CaseIterable {
     case suborderCreated = "suborder.created"

@@ -1,5 +1,5 @@
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// The TTL clean-up of open carts (`CART_TTL_DAYS`), run by the background jobs.
 public enum CartCleanup {

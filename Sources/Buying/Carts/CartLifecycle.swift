@@ -1,7 +1,7 @@
 import CommerceCore
-import Foundation
-import Postgres
-import VendorRouting
+public import Foundation
+public import Postgres
+public import VendorRouting
 
 /// What a route asks of carts; each call runs inside the caller's one transaction.
 ///

@@ -1,6 +1,6 @@
-import CommerceCore
-import Foundation
-import VendorRouting
+public import CommerceCore
+public import Foundation
+public import VendorRouting
 
 public enum CartStatus: String, Sendable, CaseIterable {
     case open

@@ -1,6 +1,6 @@
-import CommerceCore
+public import CommerceCore
 import Foundation
-import VendorRouting
+public import VendorRouting
 
 /// The cart's rules, values in and values out (no SQL, no HTTP).
 public enum CartRules {

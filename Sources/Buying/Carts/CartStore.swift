@@ -1,6 +1,6 @@
-import CommerceCore
-import Foundation
-import Postgres
+public import CommerceCore
+public import Foundation
+public import Postgres
 import VendorRouting
 
 /// SQL for carts and their lines. Writes take the caller's transaction.

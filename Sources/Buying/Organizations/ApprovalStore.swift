@@ -1,5 +1,5 @@
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// SQL for the status history of orders that waited for approval.
 public enum ApprovalStore {

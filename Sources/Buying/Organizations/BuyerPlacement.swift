@@ -1,7 +1,7 @@
 import CommerceCore
-import Foundation
-import Postgres
-import VendorRouting
+public import Foundation
+public import Postgres
+public import VendorRouting
 
 /// Order placement for any customer: a member of an organization gets its negotiated prices
 /// and its approval limit, then the ordinary placement decides (`OrderPlacement.place`).

@@ -1,5 +1,5 @@
 import Foundation
-import VendorRouting
+public import VendorRouting
 
 /// What membership changes about a customer's order: the organization's negotiated prices and
 /// the member's approval limit (pure).

@@ -1,7 +1,7 @@
 import CommerceCore
-import Foundation
-import Postgres
-import VendorRouting
+public import Foundation
+public import Postgres
+public import VendorRouting
 
 /// Approve, decline and cancel orders held for approval. Each locks the order row first, so
 /// two approvers racing are serialised: the second finds the order no longer pending (409).

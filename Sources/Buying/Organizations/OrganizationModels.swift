@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 /// A company whose customers buy for it.
 public struct Organization: Sendable, JSONRepresentable {

@@ -1,6 +1,6 @@
-import CommerceCore
+public import CommerceCore
 import Foundation
-import Postgres
+public import Postgres
 
 /// SQL for organizations, their members and negotiated prices.
 public enum OrganizationStore {

@@ -1,7 +1,7 @@
 import CommerceCore
 import EventOutbox
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// A case as the API parsed it (shape already checked).
 public struct NewCase: Sendable {

@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 public enum CaseStatus: String, Sendable, CaseIterable {
     case open, resolved

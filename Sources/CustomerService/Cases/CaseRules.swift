@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 /// The pure core of cases: what a case may link to, who may write and when, the state machine.
 public enum CaseRules {

@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 public enum ReturnStatus: String, Sendable, CaseIterable {
     case requested, approved, rejected, refunded

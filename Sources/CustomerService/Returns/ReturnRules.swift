@@ -1,4 +1,4 @@
-import CommerceCore
+public import CommerceCore
 
 /// What a vendor or operator can do to a return.
 public enum ReturnAction: String, Sendable, CaseIterable {

@@ -1,6 +1,6 @@
-import CommerceCore
+public import CommerceCore
 import Foundation
-import Postgres
+public import Postgres
 
 /// SQL for returns, their lines and their status history. Writes take the caller's transaction.
 public enum ReturnStore {

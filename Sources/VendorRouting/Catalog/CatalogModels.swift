@@ -1,4 +1,4 @@
-import CommerceCore
+public import CommerceCore
 import Foundation
 
 public enum ChannelType: String, Sendable, CaseIterable {

@@ -1,6 +1,6 @@
-import CommerceCore
+public import CommerceCore
 import Foundation
-import Postgres
+public import Postgres
 
 /// Reads of the catalog: one resource by its key, and newest-first lists with the contract's
 /// filters. A filter left `nil` matches everything.

@@ -1,6 +1,6 @@
 import CommerceCore
 import Foundation
-import Postgres
+public import Postgres
 
 /// SQL for channels, vendors, products, locations and offers.
 public enum CatalogStore {

@@ -1,6 +1,6 @@
-import CommerceCore
+public import CommerceCore
 import Foundation
-import Postgres
+public import Postgres
 
 /// Absolute stock counts per (vendor, location, sku) and their reads.
 public enum StockStore {

@@ -1,6 +1,6 @@
 import CommerceCore
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 import Synchronization
 
 /// One (vendor, location, sku) with stock available and an active offer, plus what the

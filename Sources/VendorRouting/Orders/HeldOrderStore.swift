@@ -1,6 +1,6 @@
 import CommerceCore
 import Foundation
-import Postgres
+public import Postgres
 
 /// SQL for orders held for approval (v1.2).
 extension OrderStore {

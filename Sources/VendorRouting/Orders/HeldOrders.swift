@@ -1,7 +1,7 @@
 import CommerceCore
 import EventOutbox
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// A member's `order_limit` (API.md v1.2 "B2B buyers"), in the organization's currency.
 public struct ApprovalLimit: Sendable, Equatable {

@@ -1,6 +1,6 @@
-import CommerceCore
-import Foundation
-import Postgres
+public import CommerceCore
+public import Foundation
+public import Postgres
 
 /// `GET /v1/orders`: every channel's orders, newest first, with the contract's filters. A
 /// filter left `nil` matches everything.

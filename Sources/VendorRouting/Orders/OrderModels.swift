@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 public enum SuborderStatus: String, Sendable, CaseIterable {
     case pendingAcceptance = "pending_acceptance"

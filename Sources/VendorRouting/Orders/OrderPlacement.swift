@@ -1,6 +1,6 @@
 import CommerceCore
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 public struct RequestedLine: Sendable {
     public let sku: String

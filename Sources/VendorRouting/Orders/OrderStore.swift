@@ -1,7 +1,7 @@
-import CommerceCore
+public import CommerceCore
 import EventOutbox
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// SQL for orders, suborders and their lines. Every write takes the caller's transaction.
 public enum OrderStore {

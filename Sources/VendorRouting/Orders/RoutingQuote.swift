@@ -1,5 +1,5 @@
-import CommerceCore
-import Foundation
+public import CommerceCore
+public import Foundation
 
 /// The answer of `POST /v1/routing/quotes` (API.md v1.2 "Routing quote"): how an order would
 /// be split and when it would arrive, or, when it cannot be routed as a whole, the errors the

@@ -1,7 +1,7 @@
 import CommerceCore
 import EventOutbox
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// Details an action carries.
 public struct ActionDetails: Sendable {

@@ -1,6 +1,6 @@
-import CommerceCore
+public import CommerceCore
 import Foundation
-import Postgres
+public import Postgres
 
 /// `GET /v1/vendors/{vendor_id}/scorecard` (API.md v1.2): how a vendor decided and shipped
 /// its suborders created in the last `days` days, computed from the suborders themselves.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Delivery estimates shared by availability and routing (API.md, "Storefront"):
 ///

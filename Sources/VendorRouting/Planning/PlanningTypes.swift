@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 // Input and output types of the routing planner (see RoutingPlanner.swift).
 // All of them are plain Sendable value types; money is Int64 minor units.
