@@ -63,16 +63,17 @@ enum Availability {
     static func render(query: AvailabilityQuery, offers: [StockOffer], now: Date) -> JSONValue {
         var bySku: [String: [(StockOffer, DeliveryEstimate)]] = [:]
         for offer in offers {
-            let estimate: DeliveryEstimate
-            if let lat = query.latitude, let lon = query.longitude {
-                estimate = DeliveryEstimate.shipment(
-                    now: now, handlingSeconds: offer.handlingSeconds, fromLatitude: offer.latitude,
-                    fromLongitude: offer.longitude, toLatitude: lat, toLongitude: lon)
-            } else if offer.pickup {
-                estimate = DeliveryEstimate.pickup(now: now, handlingSeconds: offer.handlingSeconds)
+            // The fulfilment this offer would most likely serve: a delivery to the given point,
+            // else a pickup where the location offers one, else a delivery to an unknown point.
+            // Routing estimates through the same function, so the two never disagree.
+            let fulfillment: Fulfillment
+            if query.latitude != nil || !offer.pickup {
+                fulfillment = .delivery(
+                    Address(country: nil, postalCode: nil, latitude: query.latitude, longitude: query.longitude))
             } else {
-                estimate = DeliveryEstimate.shipmentWithoutDestination(now: now, handlingSeconds: offer.handlingSeconds)
+                fulfillment = .pickup(vendorId: offer.vendorId, location: offer.location)
             }
+            let estimate = CandidateBuilder.estimate(offer, fulfillment: fulfillment, now: now)
             bySku[offer.sku, default: []].append((offer, estimate))
         }
         let data: [JSONValue] = query.page.map { sku in

@@ -258,25 +258,9 @@ public enum OrderStore {
     public static func placeAtomically(
         _ tx: Transaction, units: [StockUnits], order: Order, suborders: [Suborder], events: [Outbox.Event], now: Date
     ) async throws -> Bool {
-        let items = StockUnits.aggregate(units)
         let result = try await tx.execute(
             """
-            WITH want AS (
-                SELECT * FROM unnest(\(items.map(\.vendorId))::text[], \(items.map(\.location))::text[],
-                                     \(items.map(\.sku))::text[], \(items.map(\.quantity))::int[]) AS w(vendor_id, location, sku, q)
-            ), locked AS MATERIALIZED (
-                SELECT s.vendor_id, s.location, s.sku, s.on_hand - s.reserved AS available
-                FROM stock s JOIN want w ON s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
-                ORDER BY s.vendor_id, s.location, s.sku
-                FOR UPDATE OF s
-            ), verdict AS MATERIALIZED (
-                SELECT count(l.sku) = (SELECT count(*) FROM want) AND coalesce(bool_and(l.available >= w.q), false) AS ok
-                FROM want w LEFT JOIN locked l ON l.vendor_id = w.vendor_id AND l.location = w.location AND l.sku = w.sku
-            ), reserve AS (
-                UPDATE stock s SET reserved = s.reserved + w.q, updated_at = now()
-                FROM want w, verdict v
-                WHERE v.ok AND s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
-            ), \(orderInsertCTE(order)), \(suborderInsertCTEs(suborders, guarded: true)),
+            WITH \(StockReservations.guardedReserveCTEs(units)), \(orderInsertCTE(order)), \(suborderInsertCTEs(suborders, guarded: true)),
                \(Outbox.insertCTEs(Outbox.rows(events, now: now), guardedByVerdict: true))
             SELECT ok FROM verdict
             """)

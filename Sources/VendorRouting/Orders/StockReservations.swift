@@ -75,27 +75,38 @@ enum StockReservations {
             """, [Array(Set(skus))])
     }
 
-    /// Reserves every unit or nothing. Returns false when some row no longer has the units
-    /// (another order won the race): the caller plans again against fresh stock.
+    /// Reserves every unit or nothing, in one statement. Returns false when some row no longer
+    /// has the units (another order won the race): the caller plans again against fresh stock.
     static func reserve(_ tx: Transaction, _ units: [StockUnits]) async throws -> Bool {
-        let items = StockUnits.aggregate(units)
-        guard !items.isEmpty else { return true }
-        let available = try await lock(tx, items)
-        for item in items where (available[key(item.vendorId, item.location, item.sku)] ?? 0) < item.quantity {
-            return false
-        }
-        let (vendors, locations, skus, quantities) = columns(items)
-        let updated = try await tx.query(
+        guard !StockUnits.aggregate(units).isEmpty else { return true }
+        let result = try await tx.execute("WITH \(guardedReserveCTEs(units)) SELECT ok FROM verdict")
+        return try result.first?.bool("ok") ?? false
+    }
+
+    /// The one reservation step, as CTEs for a larger statement (a new order reserves and writes
+    /// itself in one round trip): lock the rows in the global order, decide in `verdict.ok`
+    /// whether every one still has its units, and only then reserve them. Statements that write
+    /// more guard those writes with `verdict`.
+    static func guardedReserveCTEs(_ units: [StockUnits]) -> SQLQuery {
+        let (vendors, locations, skus, quantities) = columns(StockUnits.aggregate(units))
+        return """
+            want AS (
+                SELECT * FROM unnest(\(vendors)::text[], \(locations)::text[], \(skus)::text[], \(quantities)::int[])
+                    AS w(vendor_id, location, sku, q)
+            ), locked AS MATERIALIZED (
+                SELECT s.vendor_id, s.location, s.sku, s.on_hand - s.reserved AS available
+                FROM stock s JOIN want w ON s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
+                ORDER BY s.vendor_id, s.location, s.sku
+                FOR UPDATE OF s
+            ), verdict AS MATERIALIZED (
+                SELECT count(l.sku) = (SELECT count(*) FROM want) AND coalesce(bool_and(l.available >= w.q), false) AS ok
+                FROM want w LEFT JOIN locked l ON l.vendor_id = w.vendor_id AND l.location = w.location AND l.sku = w.sku
+            ), reserve AS (
+                UPDATE stock s SET reserved = s.reserved + w.q, updated_at = now()
+                FROM want w, verdict v
+                WHERE v.ok AND s.vendor_id = w.vendor_id AND s.location = w.location AND s.sku = w.sku
+            )
             """
-            UPDATE stock s SET reserved = s.reserved + r.q, updated_at = now()
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS r(vendor_id, location, sku, q)
-            WHERE s.vendor_id = r.vendor_id AND s.location = r.location AND s.sku = r.sku
-              AND s.on_hand - s.reserved >= r.q
-            """, [vendors, locations, skus, quantities])
-        guard updated.affectedRows == items.count else {
-            throw DomainError.conflict("Stock changed while it was being reserved; nothing was reserved.")
-        }
-        return true
     }
 
     /// Gives reserved units back (reject, expiry, cancel).
