@@ -15,7 +15,7 @@ let benchTargets: [Target] =
     ? []
     : [
         .executableTarget(
-            name: "PlannerBench", dependencies: ["VendorRouting"], path: "Sources/PlannerBench", swiftSettings: swiftSettings)
+            name: "PlannerBench", dependencies: ["RoutePlanning"], path: "Sources/PlannerBench", swiftSettings: swiftSettings)
     ]
 
 let package = Package(
@@ -64,7 +64,11 @@ let package = Package(
         .target(name: "CivilTime", swiftSettings: swiftSettings),
         .target(name: "CommerceCore", dependencies: ["CivilTime"], swiftSettings: swiftSettings),
         .target(name: "EventOutbox", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
-        .target(name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
+        // The routing planner: values in, a plan out; no database, no C library.
+        .target(name: "RoutePlanning", swiftSettings: swiftSettings),
+        .target(
+            name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "RoutePlanning"],
+            swiftSettings: swiftSettings),
         .target(name: "Settlement", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
         .target(name: "CustomerService", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
         .target(name: "Buying", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "VendorRouting"], swiftSettings: swiftSettings),
@@ -118,7 +122,7 @@ let package = Package(
         .testTarget(name: "BuyingTests", dependencies: ["Buying", "VendorRouting", "CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VendorRoutingTests",
-            dependencies: ["VendorRouting"],
+            dependencies: ["VendorRouting", "RoutePlanning"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

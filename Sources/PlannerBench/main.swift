@@ -1,5 +1,5 @@
 import Foundation
-import VendorRouting
+import RoutePlanning
 
 // The routing planner's micro-bench (issue 9): fixed planning problems, the same on every run
 // (a seeded generator), planned over and over. Prints time per plan; `bench/planner` runs it

@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+import RoutePlanning
 import Testing
 import VendorRouting
 

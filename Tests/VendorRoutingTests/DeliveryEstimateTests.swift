@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import RoutePlanning
 @testable import VendorRouting
 
 @Suite("Delivery estimates")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import RoutePlanning
 @testable import VendorRouting
 
 /// The planner's v1.2 steps: mixed fulfilments (lines served only by candidates of their own

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Webhooks
@@ -14,16 +15,29 @@ import Testing
     }
 
     @Test func aHangingLookupEndsAtTheCallersDeadline() async throws {
-        let resolver = Self.hanging(threads: 1, maxPending: 8)
+        // A resolver that says when its thread is stuck: a lookup whose caller gave up before a
+        // thread took it is skipped, so on a loaded machine the thread may otherwise stay free.
+        let stuck = Mutex(false)
+        let resolver = HostResolver(threads: 1, maxPending: 8) { host in
+            if host.hasPrefix("hang") {
+                stuck.withLock { $0 = true }
+                Thread.sleep(forTimeInterval: 10)
+            }
+            return [[127, 0, 0, 1]]
+        }
         let started = ContinuousClock.now
-        let result = try await withDeadline(.now + .milliseconds(300)) { try await resolver.resolve("hang.example") }
-        #expect(result == nil)
-        // The lookup takes 10 s; the answer comes at the 300 ms deadline (a loaded machine's
-        // scheduling may add a second or two, never the 10 s).
-        #expect(ContinuousClock.now - started < .seconds(5), "answered at the deadline, not when the lookup ends")
-        // The thread is still stuck in that lookup; a queued lookup still gets its deadline.
+        async let hung = withDeadline(.now + .seconds(2)) { try await resolver.resolve("hang.example") }
+        while !stuck.withLock({ $0 }), ContinuousClock.now - started < .seconds(2) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(stuck.withLock { $0 }, "the lookup never reached the thread")
+        // The thread is stuck in that lookup; a queued lookup still gets its deadline.
         let queued = try await withDeadline(.now + .milliseconds(300)) { try await resolver.resolve("fast.example") }
         #expect(queued == nil)
+        // The lookup takes 10 s; the answer comes at the 2 s deadline (a loaded machine's
+        // scheduling may add a second or two, never the 10 s).
+        #expect(try await hung == nil)
+        #expect(ContinuousClock.now - started < .seconds(6), "answered at the deadline, not when the lookup ends")
     }
 
     @Test func lookupsWaitingAreBounded() async throws {

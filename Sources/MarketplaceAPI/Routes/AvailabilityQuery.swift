@@ -4,6 +4,7 @@ import CustomerService
 import Foundation
 import Hummingbird
 import Postgres
+import RoutePlanning
 import VendorRouting
 
 /// `GET /v1/availability` parameters.

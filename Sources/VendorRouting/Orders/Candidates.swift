@@ -1,6 +1,7 @@
 import CommerceCore
 public import Foundation
 public import Postgres
+public import RoutePlanning
 import Synchronization
 
 /// One (vendor, location, sku) with stock available and an active offer, plus what the

@@ -2,6 +2,7 @@ import CommerceCore
 import EventOutbox
 public import Foundation
 public import Postgres
+import RoutePlanning
 
 /// A member's `order_limit` (API.md v1.2 "B2B buyers"), in the organization's currency.
 public struct ApprovalLimit: Sendable, Equatable {

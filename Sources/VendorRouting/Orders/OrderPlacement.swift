@@ -1,6 +1,7 @@
 import CommerceCore
 public import Foundation
 public import Postgres
+import RoutePlanning
 
 public struct RequestedLine: Sendable {
     public let sku: String

@@ -1,4 +1,5 @@
 import Foundation
+public import RoutePlanning
 
 /// Negotiated unit prices that replace offer prices before routing compares them (an
 /// organization's prices for its members, API.md v1.2 "B2B buyers"). Empty by default, which

@@ -1,6 +1,7 @@
 import CommerceCore
 import Foundation
 import Postgres
+import RoutePlanning
 
 /// The bridge between the pure planner and the database: load candidates, plan, reserve, and
 /// plan again when another order took the stock first.

@@ -2,6 +2,7 @@ import CommerceCore
 import EventOutbox
 public import Foundation
 public import Postgres
+import RoutePlanning
 
 /// Details an action carries.
 public struct ActionDetails: Sendable {
