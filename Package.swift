@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "CommerceCore", dependencies: ["CivilTime"], swiftSettings: swiftSettings),
         .target(name: "EventOutbox", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         // The routing planner: values in, a plan out; no database, no C library.
-        .target(name: "RoutePlanning", swiftSettings: swiftSettings),
+        .target(name: "RoutePlanning", dependencies: ["CivilTime"], swiftSettings: swiftSettings),
         .target(
             name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "RoutePlanning"],
             swiftSettings: swiftSettings),

@@ -62,33 +62,46 @@ public enum SettlementStore {
         return run
     }
 
-    /// Sales and refunds up to `periodEnd` without a settlement line yet. A sold line whose rate
-    /// was never fixed (delivered before rates were recorded, or refunded before it was delivered)
-    /// gets it fixed now, from the rules in force, so its sale and refunds share one rate.
     /// Lines a chunk of vendors should hold at most (one vendor with more is a chunk alone).
     static let linesPerChunk = 50_000
 
     /// The vendors with something to settle up to `periodEnd`, in vendor order, grouped so that
     /// each group has at most `linesPerChunk` lines (or is one vendor).
+    /// The sale lines a run settles (`s` suborders, `l` their lines): delivered by the period's
+    /// end, not refused whole, not settled yet. One definition for the grouping and the run.
+    static func unsettledSale(_ periodEnd: Date) -> SQLQuery {
+        """
+        s.status = 'delivered' AND s.delivered_at <= \(periodEnd)
+          AND l.quantity > 0  -- a line refused whole on a partial acceptance sold nothing
+          AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
+        """
+    }
+
+    /// The refund lines a run settles (`r` returns, `rl` their lines): refunded by the period's
+    /// end with units received, not settled yet.
+    static func unsettledRefund(_ periodEnd: Date) -> SQLQuery {
+        """
+        r.status = 'refunded' AND r.received_at <= \(periodEnd) AND rl.received_quantity > 0
+          AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'refund:' || rl.id)
+        """
+    }
+
     static func unsettledVendorChunks(_ tx: Transaction, periodEnd: Date) async throws -> [[String]] {
-        let rows = try await tx.query(
+        let rows = try await tx.execute(
             """
             SELECT vendor_id, sum(n)::bigint AS n FROM (
                 SELECT s.vendor_id, count(*) AS n
                 FROM suborders s JOIN suborder_lines l ON l.suborder_id = s.id
-                WHERE s.status = 'delivered' AND s.delivered_at <= $1
-                  AND l.quantity > 0  -- as in the sale lines' query below
-                  AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
+                WHERE \(unsettledSale(periodEnd))
                 GROUP BY s.vendor_id
                 UNION ALL
                 SELECT rl.vendor_id, count(*) AS n
                 FROM returns r JOIN return_lines rl ON rl.return_id = r.id
-                WHERE r.status = 'refunded' AND r.received_at <= $1 AND rl.received_quantity > 0
-                  AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'refund:' || rl.id)
+                WHERE \(unsettledRefund(periodEnd))
                 GROUP BY rl.vendor_id
             ) pending
             GROUP BY vendor_id ORDER BY vendor_id
-            """, [periodEnd]
+            """
         ).rows
         var chunks: [[String]] = []
         var current: [String] = []
@@ -107,6 +120,9 @@ public enum SettlementStore {
         return chunks
     }
 
+    /// Sales and refunds up to `periodEnd` without a settlement line yet. A sold line whose rate
+    /// was never fixed (delivered before rates were recorded, or refunded before it was delivered)
+    /// gets it fixed now, from the rules in force, so its sale and refunds share one rate.
     static func unsettledSources(_ tx: Transaction, periodEnd: Date, defaultCommissionBps: Int, vendors: [String]) async throws
         -> [SettlementSource]
     {
@@ -124,15 +140,13 @@ public enum SettlementStore {
             let at: Date
         }
         var pending: [Pending] = []
-        let sales = try await tx.query(
+        let sales = try await tx.execute(
             """
             SELECT l.id, l.vendor_id, l.sku, l.quantity, l.unit_price, l.commission_rate_bps, s.currency, s.delivered_at
             FROM suborders s
             JOIN suborder_lines l ON l.suborder_id = s.id
-            WHERE s.status = 'delivered' AND s.delivered_at <= $1 AND s.vendor_id = ANY($2)
-              AND l.quantity > 0  -- a line refused whole on a partial acceptance sold nothing
-              AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
-            """, [periodEnd, vendors])
+            WHERE s.vendor_id = ANY(\(vendors)) AND \(unsettledSale(periodEnd))
+            """)
         for row in sales.rows {
             pending.append(
                 Pending(
@@ -141,16 +155,15 @@ public enum SettlementStore {
                     quantity: try row.int("quantity"), unitPrice: try row.int64("unit_price"),
                     rateBps: try row.optionalInt("commission_rate_bps"), at: try row.date("delivered_at")))
         }
-        let refunds = try await tx.query(
+        let refunds = try await tx.execute(
             """
             SELECT rl.id, rl.return_id, rl.suborder_line_id, rl.vendor_id, rl.sku, rl.received_quantity, rl.unit_price,
                    l.commission_rate_bps, r.currency, r.received_at
             FROM returns r
             JOIN return_lines rl ON rl.return_id = r.id
             JOIN suborder_lines l ON l.id = rl.suborder_line_id
-            WHERE r.status = 'refunded' AND r.received_at <= $1 AND rl.received_quantity > 0 AND rl.vendor_id = ANY($2)
-              AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'refund:' || rl.id)
-            """, [periodEnd, vendors])
+            WHERE rl.vendor_id = ANY(\(vendors)) AND \(unsettledRefund(periodEnd))
+            """)
         for row in refunds.rows {
             pending.append(
                 Pending(
