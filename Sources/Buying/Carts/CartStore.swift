@@ -16,12 +16,11 @@ public enum CartStore {
         """
 
     static func decode(_ row: Row) throws -> Cart {
-        let linesJSON = try JSONParser.parse(Array(try row.jsonData("lines")))
-        let lines = (linesJSON.arrayValue ?? []).map { line in
+        let lines = try StoredJSON.objects(Array(try row.jsonData("lines")), column: "lines").map { line in
             CartLine(
-                sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
-                fulfillment: line["fulfillment"].flatMap(Fulfillment.init(json:)), vendorId: line["vendor_id"]?.stringValue,
-                maxUnitPrice: line["max_unit_price"]?.intValue)
+                sku: try line.string("sku"), quantity: try line.int("quantity"),
+                fulfillment: try line.optional("fulfillment", "a fulfilment", Fulfillment.init(json:)),
+                vendorId: try line.optionalString("vendor_id"), maxUnitPrice: try line.optionalInt64("max_unit_price"))
         }
         var fulfillment: Fulfillment?
         if let data = try row.optionalJSONData("fulfillment") {

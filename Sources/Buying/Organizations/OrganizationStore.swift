@@ -147,11 +147,8 @@ public enum OrganizationStore {
 
     static func decodePrices(_ row: Row) throws -> [String: [String: Int64]] {
         var table: [String: [String: Int64]] = [:]
-        for price in try JSONParser.parse(Array(try row.jsonData("prices"))).arrayValue ?? [] {
-            guard let sku = price["sku"]?.stringValue, let vendor = price["vendor_id"]?.stringValue,
-                let unitPrice = price["unit_price"]?.intValue
-            else { continue }
-            table[sku, default: [:]][vendor] = unitPrice
+        for price in try StoredJSON.objects(Array(try row.jsonData("prices")), column: "prices") {
+            table[try price.string("sku"), default: [:]][try price.string("vendor_id")] = try price.int64("unit_price")
         }
         return table
     }

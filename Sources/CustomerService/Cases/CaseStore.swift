@@ -23,14 +23,13 @@ public enum CaseStore {
             throw RowDecodingError(column: "status", reason: "unknown case status")
         }
         let id = try row.string("id")
-        let messagesJSON = try JSONParser.parse(Array(try row.jsonData("messages")))
-        let messages = try (messagesJSON.arrayValue ?? []).map { message in
-            guard let role = message["author_role"]?.stringValue.flatMap(Caller.Role.init(rawValue:)),
-                let at = message["at"]?.stringValue.flatMap(PostgresTimestamp.parse)
+        let messages = try StoredJSON.objects(Array(try row.jsonData("messages")), column: "messages").map { message in
+            guard let role = Caller.Role(rawValue: try message.string("author_role")),
+                let at = PostgresTimestamp.parse(try message.string("at"))
             else { throw RowDecodingError(column: "messages", reason: "unreadable message") }
             return CaseMessage(
-                id: message["id"]?.stringValue ?? "", seq: message["seq"]?.intValue ?? 0, caseId: id, authorRole: role,
-                body: message["body"]?.stringValue ?? "", at: at)
+                id: try message.string("id"), seq: try message.int64("seq"), caseId: id, authorRole: role,
+                body: try message.string("body"), at: at)
         }
         return SupportCase(
             id: id, seq: try row.int64("seq"), channel: try row.string("channel"), customerId: try row.string("customer_id"),

@@ -21,15 +21,12 @@ public enum ReturnStore {
         guard let status = ReturnStatus(rawValue: try row.string("status")),
             let method = ReturnMethod(rawValue: try row.string("method"))
         else { throw RowDecodingError(column: "status", reason: "unknown return status or method") }
-        let linesJSON = try JSONParser.parse(Array(try row.jsonData("lines")))
-        let lines = (linesJSON.arrayValue ?? []).map { line in
+        let lines = try StoredJSON.objects(Array(try row.jsonData("lines")), column: "lines").map { line in
             ReturnLine(
-                id: line["id"]?.stringValue ?? "", suborderLineId: line["suborder_line_id"]?.stringValue ?? "",
-                suborderId: line["suborder_id"]?.stringValue ?? "", vendorId: line["vendor_id"]?.stringValue ?? "",
-                sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
-                reason: line["reason"]?.stringValue ?? "", unitPrice: line["unit_price"]?.intValue ?? 0,
-                receivedQuantity: Int(line["received_quantity"]?.intValue ?? 0),
-                restockedQuantity: Int(line["restocked_quantity"]?.intValue ?? 0))
+                id: try line.string("id"), suborderLineId: try line.string("suborder_line_id"),
+                suborderId: try line.string("suborder_id"), vendorId: try line.string("vendor_id"), sku: try line.string("sku"),
+                quantity: try line.int("quantity"), reason: try line.string("reason"), unitPrice: try line.int64("unit_price"),
+                receivedQuantity: try line.int("received_quantity"), restockedQuantity: try line.int("restocked_quantity"))
         }
         var location: ReturnLocation?
         if let vendorId = try row.optionalString("location_vendor_id"), let code = try row.optionalString("location_code") {

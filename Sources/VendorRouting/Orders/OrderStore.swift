@@ -27,17 +27,15 @@ public enum OrderStore {
         guard let status = SuborderStatus(rawValue: try row.string("status")) else {
             throw RowDecodingError(column: "status", reason: "unknown suborder status")
         }
-        let linesJSON = try JSONParser.parse(Array(try row.jsonData("lines")))
         guard let fulfillment = Fulfillment(json: try JSONParser.parse(Array(try row.jsonData("fulfillment")))) else {
             throw RowDecodingError(column: "fulfillment", reason: "unreadable suborder fulfillment")
         }
-        let lines = (linesJSON.arrayValue ?? []).map { line in
+        let lines = try StoredJSON.objects(Array(try row.jsonData("lines")), column: "lines").map { line in
             var decoded = SuborderLine(
-                id: line["id"]?.stringValue ?? "", orderLineId: line["order_line_id"]?.stringValue ?? "",
-                sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
-                unitPrice: line["unit_price"]?.intValue ?? 0)
-            decoded.refusedQuantity = Int(line["refused_quantity"]?.intValue ?? 0)
-            decoded.refusedReason = line["refused_reason"]?.stringValue
+                id: try line.string("id"), orderLineId: try line.string("order_line_id"), sku: try line.string("sku"),
+                quantity: try line.int("quantity"), unitPrice: try line.int64("unit_price"))
+            decoded.refusedQuantity = try line.int("refused_quantity")
+            decoded.refusedReason = try line.optionalString("refused_reason")
             return decoded
         }
         var suborder = Suborder(
@@ -52,9 +50,7 @@ public enum OrderStore {
             trackingNumber: try row.optionalString("tracking_number"), reason: try row.optionalString("reason"),
             deliveredAt: try row.optionalDate("delivered_at"), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
-        suborder.reroutedTo =
-            try JSONParser.parse(Array(try row.jsonData("rerouted_to"))).arrayValue?
-            .compactMap(\.stringValue) ?? []
+        suborder.reroutedTo = try StoredJSON.strings(Array(try row.jsonData("rerouted_to")), column: "rerouted_to")
         return suborder
     }
 
@@ -89,14 +85,12 @@ public enum OrderStore {
         """
 
     static func decodeOrder(_ row: Row, suborders: [Suborder]) throws -> Order {
-        let linesJSON = try JSONParser.parse(Array(try row.jsonData("lines")))
-        let lines = (linesJSON.arrayValue ?? []).map { line in
+        let lines = try StoredJSON.objects(Array(try row.jsonData("lines")), column: "lines").map { line in
             OrderLine(
-                id: line["id"]?.stringValue ?? "", position: Int(line["position"]?.intValue ?? 0),
-                sku: line["sku"]?.stringValue ?? "", quantity: Int(line["quantity"]?.intValue ?? 0),
-                cancelledQuantity: Int(line["cancelled_quantity"]?.intValue ?? 0),
-                vendorId: line["vendor_id"]?.stringValue, maxUnitPrice: line["max_unit_price"]?.intValue,
-                fulfillment: line["fulfillment"].flatMap(Fulfillment.init(json:)))
+                id: try line.string("id"), position: try line.int("position"), sku: try line.string("sku"),
+                quantity: try line.int("quantity"), cancelledQuantity: try line.int("cancelled_quantity"),
+                vendorId: try line.optionalString("vendor_id"), maxUnitPrice: try line.optionalInt64("max_unit_price"),
+                fulfillment: try line.optional("fulfillment", "a fulfilment", Fulfillment.init(json:)))
         }
         let fulfillmentJSON = try JSONParser.parse(Array(try row.jsonData("fulfillment")))
         guard let fulfillment = Fulfillment(json: fulfillmentJSON),
