@@ -54,7 +54,7 @@ public enum HeldOrders {
         }
         let outcome = try await Routing.planAndReserve(
             tx, lines: lines, fulfillments: fulfillments, currency: order.currency, deliverBy: order.deliverBy,
-            excluding: [], now: now, priceBook: priceBook)
+            now: now, priceBook: priceBook, write: Routing.reserving(tx))
         switch outcome {
         case .unservable(let indexes):
             throw DomainError(
@@ -64,10 +64,10 @@ public enum HeldOrders {
                 })
         case .contended:
             throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
-        case .routed(let plan, let windows):
+        case .routed(let routed):
             let suborders = Routing.suborders(
-                from: plan, orderId: order.id, currency: order.currency, orderLineIds: order.lines.map(\.id),
-                fulfillments: fulfillments, windows: windows, replaces: nil, now: now)
+                from: routed.plan, orderId: order.id, currency: order.currency, orderLineIds: order.lines.map(\.id),
+                fulfillments: fulfillments, windows: routed.windows, replaces: nil, now: now)
             try await OrderStore.insertSuborders(tx, suborders)
             try await Outbox.enqueue(
                 tx, suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now)

@@ -59,52 +59,61 @@ struct PlannedOrder: Sendable {
 /// suborders and their events, all in the caller's transaction. Quotes plan the same way and
 /// stop there.
 public enum OrderPlacement {
-    static let maxAttempts = 5
-
-    /// Plans the order against the stock as read now, reserving nothing: 422 for unknown
-    /// references, 409 `insufficient-stock` naming each line that cannot be served. The one
-    /// planning step of `place` and `quote`, so a quote shows what placement would do.
-    /// `offers`: the candidates' stock when the caller already read it (`stockOffersStatement`).
-    static func plan(
-        _ db: any Queryable, _ request: OrderRequest, offers readAhead: [StockOffer]? = nil, now: Date
-    ) async throws -> PlannedOrder {
+    /// The planning lines of a request (planning line i is the request's line i) and the
+    /// distinct fulfilments their `fulfillment` indexes point into.
+    static func planningInput(_ request: OrderRequest) -> (lines: [PlanningLine], fulfillments: [Fulfillment]) {
         let (fulfillments, index) = Routing.fulfillmentIndexes(request.lines.map { $0.fulfillment ?? request.fulfillment })
-        let planningLines = request.lines.enumerated().map { i, line in
+        let lines = request.lines.enumerated().map { i, line in
             PlanningLine(
                 index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice,
                 fulfillment: index[i])
         }
+        return (lines, fulfillments)
+    }
+
+    /// Plans the order against the stock as read now, reserving nothing: 422 for unknown
+    /// references, 409 `insufficient-stock` naming each line that cannot be served. What a
+    /// quote shows; `place` plans the same way through `Routing.planAndReserve`.
+    /// `offers`: the candidates' stock when the caller already read it (`stockOffersStatement`).
+    static func plan(
+        _ db: any Queryable, _ request: OrderRequest, offers readAhead: [StockOffer]? = nil, now: Date
+    ) async throws -> PlannedOrder {
+        let input = planningInput(request)
         let (result, offers) = try await Routing.plan(
-            db, lines: planningLines, fulfillments: fulfillments, currency: request.currency, deliverBy: request.deliverBy,
+            db, lines: input.lines, fulfillments: input.fulfillments, currency: request.currency, deliverBy: request.deliverBy,
             now: now, priceBook: request.priceBook, offers: readAhead)
         switch result {
         case .planned(let plan):
-            return PlannedOrder(plan: plan, windows: Routing.windows(offers), fulfillments: fulfillments)
+            return PlannedOrder(plan: plan, windows: Routing.windows(offers), fulfillments: input.fulfillments)
         case .infeasible(let indexes):
-            // Unknown skus, vendors or pickup locations leave no candidates, so they
-            // surface here: name them as the client's mistake (422) before saying 409.
-            try await checkReferences(db, request)
-            let currencies = try await offeredCurrencies(db, skus: indexes.map { request.lines[$0].sku })
-            throw DomainError(
-                .insufficientStock, "The order cannot be routed as a whole; nothing was reserved.",
-                errors: indexes.map { i in
-                    let line = request.lines[i]
-                    let offered = currencies[line.sku] ?? []
-                    if !offered.isEmpty, !offered.contains(request.currency) {
-                        return FieldError(
-                            "lines[\(i)]",
-                            "no offer for \(line.sku) in \(request.currency); it is offered in \(offered.sorted().joined(separator: ", "))")
-                    }
-                    if case .pickup(let vendorId, let location) = line.fulfillment ?? request.fulfillment {
-                        return FieldError(
-                            "lines[\(i)]",
-                            "not enough stock for \(line.quantity) × \(line.sku) for pickup at \(vendorId) \(location) within the order's constraints"
-                        )
-                    }
-                    return FieldError(
-                        "lines[\(i)]", "not enough stock for \(line.quantity) × \(line.sku) within the order's constraints")
-                })
+            throw try await unservable(db, request, lines: indexes)
         }
+    }
+
+    /// Why the order cannot be routed: unknown skus, vendors or pickup locations leave no
+    /// candidates, so they surface here and are named as the client's mistake (422) before the
+    /// 409 `insufficient-stock` that names each line nothing can serve.
+    static func unservable(_ db: any Queryable, _ request: OrderRequest, lines indexes: [Int]) async throws -> DomainError {
+        try await checkReferences(db, request)
+        let currencies = try await offeredCurrencies(db, skus: indexes.map { request.lines[$0].sku })
+        return DomainError(
+            .insufficientStock, "The order cannot be routed as a whole; nothing was reserved.",
+            errors: indexes.map { i in
+                let line = request.lines[i]
+                let offered = currencies[line.sku] ?? []
+                if !offered.isEmpty, !offered.contains(request.currency) {
+                    return FieldError(
+                        "lines[\(i)]",
+                        "no offer for \(line.sku) in \(request.currency); it is offered in \(offered.sorted().joined(separator: ", "))")
+                }
+                if case .pickup(let vendorId, let location) = line.fulfillment ?? request.fulfillment {
+                    return FieldError(
+                        "lines[\(i)]",
+                        "not enough stock for \(line.quantity) × \(line.sku) for pickup at \(vendorId) \(location) within the order's constraints"
+                    )
+                }
+                return FieldError("lines[\(i)]", "not enough stock for \(line.quantity) × \(line.sku) within the order's constraints")
+            })
     }
 
     /// The statement that reads the candidates' stock for `request`, for a caller that sends it
@@ -128,28 +137,35 @@ public enum OrderPlacement {
                 id: Identifier.make("oln"), position: i, sku: line.sku, quantity: line.quantity, cancelledQuantity: 0,
                 vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice, fulfillment: line.fulfillment)
         }
-        var readAhead = firstOffers
-        for _ in 0..<maxAttempts {
-            let planned = try await plan(tx, request, offers: readAhead, now: now)
-            readAhead = nil
-            let plan = planned.plan
-            if let held = try await HeldOrders.holdIfOverLimit(tx, request, plan: plan, orderId: orderId, lines: orderLines, now: now) {
+        let input = planningInput(request)
+        let outcome = try await Routing.planAndReserve(
+            tx, lines: input.lines, fulfillments: input.fulfillments, currency: request.currency, deliverBy: request.deliverBy,
+            now: now, priceBook: request.priceBook, offers: firstOffers
+        ) { routed -> Order? in
+            if let held = try await HeldOrders.holdIfOverLimit(
+                tx, request, plan: routed.plan, orderId: orderId, lines: orderLines, now: now)
+            {
                 return held
             }
             let suborders = Routing.suborders(
-                from: plan, orderId: orderId, currency: request.currency, orderLineIds: orderLines.map(\.id),
-                fulfillments: planned.fulfillments, windows: planned.windows, replaces: nil, now: now)
+                from: routed.plan, orderId: orderId, currency: request.currency, orderLineIds: orderLines.map(\.id),
+                fulfillments: input.fulfillments, windows: routed.windows, replaces: nil, now: now)
             let order = Order(
                 id: orderId, channel: request.channel, customerId: request.customerId, customerEmail: request.customerEmail,
                 status: .open, currency: request.currency, fulfillment: request.fulfillment, deliverBy: request.deliverBy,
                 lines: orderLines, suborders: suborders, createdAt: now)
+            // Reserves and writes in one statement; false when another order took the stock
+            // between our read and our lock.
             let placed = try await OrderStore.placeAtomically(
-                tx, units: Routing.units(plan), order: order, suborders: suborders,
+                tx, units: Routing.units(routed.plan), order: order, suborders: suborders,
                 events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now)
-            if placed { return order }
-            // Another order took the stock between our read and our lock: plan again.
+            return placed ? order : nil
         }
-        throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
+        switch outcome {
+        case .routed(let order): return order
+        case .unservable(let indexes): throw try await unservable(tx, request, lines: indexes)
+        case .contended: throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
+        }
     }
 
     /// How the order would be routed now (`POST /v1/routing/quotes`): the same validation and

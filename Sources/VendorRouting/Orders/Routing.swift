@@ -11,10 +11,18 @@ enum Routing {
         var ship: [String: Int] = [:]
     }
 
-    enum Outcome: Sendable {
-        case routed(RoutingPlan, VendorWindows)
+    /// What the plan-and-reserve step came to. `Written` is what the caller's writes made of
+    /// the plan (an order, suborders).
+    enum Outcome<Written> {
+        case routed(Written)
         case unservable([Int])
         case contended
+    }
+
+    /// A plan the caller is asked to write, with the vendors' windows its suborders need.
+    struct Routed: Sendable {
+        let plan: RoutingPlan
+        let windows: VendorWindows
     }
 
     static let planner = RoutingPlanner()
@@ -56,24 +64,41 @@ enum Routing {
         return nil
     }
 
-    static func planAndReserve(
+    /// The one plan-and-reserve step, behind placement, approval and rerouting: plan against the
+    /// stock as read now, hand the plan to `write`, and plan again when `write` reports (nil)
+    /// that another order took the stock first. `write` reserves and writes in the caller's
+    /// transaction (`reserving` for the plain case); an unservable plan writes nothing.
+    /// `offers`: the candidates as the caller already read them, for the first attempt only.
+    static func planAndReserve<Written>(
         _ tx: Transaction, lines: [PlanningLine], fulfillments: [Fulfillment], currency: String, deliverBy: Date?,
-        excluding: Set<LocationKey>, now: Date, priceBook: PriceBook = PriceBook()
-    ) async throws -> Outcome {
-        for _ in 0..<OrderPlacement.maxAttempts {
+        excluding: Set<LocationKey> = [], now: Date, priceBook: PriceBook = PriceBook(), offers readAhead: [StockOffer]? = nil,
+        write: (Routed) async throws -> Written?
+    ) async throws -> Outcome<Written> {
+        var readAhead = readAhead
+        for _ in 0..<maxAttempts {
             let (result, offers) = try await plan(
                 tx, lines: lines, fulfillments: fulfillments, currency: currency, deliverBy: deliverBy, excluding: excluding,
-                now: now, priceBook: priceBook)
+                now: now, priceBook: priceBook, offers: readAhead)
+            readAhead = nil
             switch result {
             case .infeasible(let indexes):
                 return .unservable(indexes)
             case .planned(let plan):
-                if try await StockReservations.reserve(tx, units(plan)) {
-                    return .routed(plan, windows(offers))
+                if let written = try await write(Routed(plan: plan, windows: windows(offers))) {
+                    return .routed(written)
                 }
             }
         }
         return .contended
+    }
+
+    /// How often a plan is made again when its stock was taken between the read and the lock.
+    static let maxAttempts = 5
+
+    /// `write` for callers that only reserve the plan's units (through `StockReservations`) and
+    /// write their suborders afterwards.
+    static func reserving(_ tx: Transaction) -> (Routed) async throws -> Routed? {
+        { routed in try await StockReservations.reserve(tx, units(routed.plan)) ? routed : nil }
     }
 
     static func units(_ plan: RoutingPlan) -> [StockUnits] {

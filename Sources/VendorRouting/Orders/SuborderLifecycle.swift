@@ -172,12 +172,12 @@ public enum SuborderLifecycle {
                 lines: lines.enumerated().map { i, line in
                     PlanningLine(index: i, sku: line.sku, quantity: line.quantity, vendorId: line.vendorId, maxUnitPrice: line.maxUnitPrice)
                 }, fulfillments: [old.fulfillment], currency: order.currency, deliverBy: order.deliverBy, excluding: excluded,
-                now: now)
-            guard case .routed(let plan, let windows) = outcome else { return nil }
+                now: now, write: Routing.reserving(tx))
+            guard case .routed(let routed) = outcome else { return nil }
             return Routing.suborders(
-                from: plan, orderId: order.id, currency: order.currency,
+                from: routed.plan, orderId: order.id, currency: order.currency,
                 orderLineIds: lines.map { units[$0.index].line.orderLineId }, fulfillments: [old.fulfillment],
-                windows: windows, replaces: old.id, now: now)
+                windows: routed.windows, replaces: old.id, now: now)
         }
 
         if let together = try await route(planningLines) {
