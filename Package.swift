@@ -70,7 +70,10 @@ let package = Package(
             name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "RoutePlanning"],
             swiftSettings: swiftSettings),
         .target(name: "Settlement", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
-        .target(name: "CustomerService", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
+        // Channels belong to the catalog (VendorRouting's CatalogStore), as they do for Buying.
+        .target(
+            name: "CustomerService", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "VendorRouting"],
+            swiftSettings: swiftSettings),
         .target(name: "Buying", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "VendorRouting"], swiftSettings: swiftSettings),
         .target(
             name: "Webhooks",

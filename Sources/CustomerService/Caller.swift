@@ -1,5 +1,6 @@
 import CommerceCore
 import Postgres
+import VendorRouting
 
 /// Who is asking, as the customer-service domain needs to know it (the API maps its token
 /// roles onto this; finance never reaches these paths).
@@ -44,7 +45,7 @@ extension Caller {
     ) async throws -> (channel: String?, error: FieldError?) {
         if role == .channel { return (channel, nil) }
         guard let named else { return (inherited(), nil) }
-        if try await ReturnStore.channelExists(tx, code: named) { return (named, nil) }
+        if try await CatalogStore.channelExists(tx, code: named) { return (named, nil) }
         return (nil, FieldError("channel", "no channel '\(named)'"))
     }
 }

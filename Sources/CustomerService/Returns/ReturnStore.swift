@@ -151,10 +151,6 @@ public enum ReturnStore {
         ).isEmpty)
     }
 
-    static func channelExists(_ db: any Queryable, code: String) async throws -> Bool {
-        !(try await db.query("SELECT 1 FROM channels WHERE code = $1", [code]).isEmpty)
-    }
-
     // MARK: writes
 
     static func insert(_ tx: Transaction, _ ret: Return) async throws {
