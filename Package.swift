@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "Postgres",
             dependencies: [
-                "CPostgres", "CivilTime",
+                "CPostgres", "CivilTime", "PoolCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,6 +62,9 @@ let package = Package(
         .target(name: "CryptoSupport", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // Pure cores: no C library, no database, testable alone.
         .target(name: "CivilTime", swiftSettings: swiftSettings),
+        // The connection pool's decisions (lease, wait, hand over, retire): a state machine the
+        // Postgres pool drives, unit-tested with a fake clock.
+        .target(name: "PoolCore", swiftSettings: swiftSettings),
         .target(name: "CommerceCore", dependencies: ["CivilTime"], swiftSettings: swiftSettings),
         .target(name: "EventOutbox", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         // The routing planner: values in, a plan out; no database, no C library.
@@ -111,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", "PoolCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -119,6 +122,7 @@ let package = Package(
             dependencies: ["Webhooks", "CryptoSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CommerceCoreTests", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SettlementTests", dependencies: ["Settlement"], swiftSettings: swiftSettings),
         .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService"], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import CPostgres
 import Foundation
+public import PoolCore
 
 /// A `PGconn *`. Not Sendable by itself: libpq allows one thread at a time per connection.
 /// Only `Connection` holds one, and the pool's lease serialises its use (see `Connection`).
@@ -25,8 +26,8 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     /// Names statements uniquely for the connection's lifetime (also across `DEALLOCATE ALL`).
     private var statementCounter = 0
     /// When this connection was opened; the pool retires old connections (see `maxLifetime`).
-    let openedAt = ContinuousClock.now
-    let generation: Int
+    public let openedAt = ContinuousClock.now
+    public let generation: Int
     /// The server closed the connection (or it broke): other connections of its age may be broken too.
     private var lostByServer = false
     /// Counts the round trips of every connection of one pool.

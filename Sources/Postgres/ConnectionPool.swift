@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOPosix
+import PoolCore
 public import ServiceLifecycle
 import Synchronization
 

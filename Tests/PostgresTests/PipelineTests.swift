@@ -1,4 +1,5 @@
 import Foundation
+import PoolCore
 import Testing
 
 @testable import Postgres

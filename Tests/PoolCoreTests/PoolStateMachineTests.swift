@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Postgres
+@testable import PoolCore
 
 /// The pool's decisions without a database: instants are made up (a fake clock), connections
 /// and waiters are plain values.

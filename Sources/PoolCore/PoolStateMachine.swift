@@ -1,5 +1,5 @@
 /// How a leased connection came back.
-enum ReturnedConnection: Equatable {
+public enum ReturnedConnection: Equatable, Sendable {
     /// Usable as it is: open, outside a transaction.
     case reusable
     /// The connection itself broke (the server closed it): others of its age may be broken too.
@@ -9,7 +9,7 @@ enum ReturnedConnection: Equatable {
 }
 
 /// What a task that holds a slot does with it.
-enum PoolGrant<Connection> {
+public enum PoolGrant<Connection> {
     /// Use this idle connection (after the non-blocking check that it is still alive).
     case use(Connection)
     /// Open a new connection, of this generation.
@@ -17,7 +17,7 @@ enum PoolGrant<Connection> {
 }
 
 /// What the pool needs to know about a connection to decide about it.
-protocol PooledConnection {
+public protocol PooledConnection {
     /// The pool's generation when the connection was opened (see `PoolStateMachine.generation`).
     var generation: Int { get }
     var openedAt: ContinuousClock.Instant { get }
@@ -32,21 +32,21 @@ protocol PooledConnection {
 /// A task that finds neither an idle connection nor a free slot waits in a bounded FIFO line
 /// until a releasing task hands it a connection or a slot, its deadline passes, or it is
 /// cancelled. (postgres-nio's `PoolStateMachine` is the model.)
-struct PoolStateMachine<Connection: PooledConnection, Waiter> {
-    let size: Int
-    let maxWaiters: Int
-    let maxLifetime: Duration
+public struct PoolStateMachine<Connection: PooledConnection, Waiter> {
+    public let size: Int
+    public let maxWaiters: Int
+    public let maxLifetime: Duration
 
-    private(set) var idle: [Connection] = []
-    private(set) var freeSlots: Int
+    public private(set) var idle: [Connection] = []
+    public private(set) var freeSlots: Int
     /// Slots held by tasks: using a connection or opening one (`/metrics` shows it).
-    private(set) var leased = 0
+    public private(set) var leased = 0
     private var waiters: [Waiting] = []
     /// Bumped when a connection is found broken: idle connections of an older generation were
     /// opened before the failure was seen and are presumed broken by the same cause (a restart).
-    private(set) var generation = 0
+    public private(set) var generation = 0
     private var nextWaiterID = 0
-    private(set) var isShutDown = false
+    public private(set) var isShutDown = false
 
     private struct Waiting {
         let id: Int
@@ -54,7 +54,7 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         let waiter: Waiter
     }
 
-    init(size: Int, maxWaiters: Int, maxLifetime: Duration) {
+    public init(size: Int, maxWaiters: Int, maxLifetime: Duration) {
         precondition(size > 0 && maxWaiters >= 0)
         self.size = size
         self.maxWaiters = maxWaiters
@@ -62,17 +62,17 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         self.freeSlots = size
     }
 
-    var waiting: Int { waiters.count }
+    public var waiting: Int { waiters.count }
 
-    typealias Grant = PoolGrant<Connection>
+    public typealias Grant = PoolGrant<Connection>
 
-    enum Failure: Equatable {
+    public enum Failure: Equatable, Sendable {
         case shutDown
         case deadlineExceeded
         case queueFull
     }
 
-    enum LeaseAction {
+    public enum LeaseAction {
         case granted(Grant)
         /// Nothing is free: call `enqueue` with this id (it may be granted or fail there).
         case mustWait(id: Int)
@@ -80,12 +80,12 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
     }
 
     /// A lease decision; `close` lists connections retired on the way (past their lifetime).
-    struct Lease {
-        var close: [Connection] = []
-        var action: LeaseAction
+    public struct Lease {
+        public var close: [Connection] = []
+        public var action: LeaseAction
     }
 
-    mutating func lease(now: ContinuousClock.Instant, deadline: ContinuousClock.Instant) -> Lease {
+    public mutating func lease(now: ContinuousClock.Instant, deadline: ContinuousClock.Instant) -> Lease {
         if isShutDown { return Lease(action: .failed(.shutDown)) }
         if deadline <= now { return Lease(action: .failed(.deadlineExceeded)) }
         var lease = Lease(action: .failed(.queueFull))
@@ -100,14 +100,14 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         return lease
     }
 
-    enum EnqueueAction {
+    public enum EnqueueAction {
         case granted(Grant)
         case queued
         case failed(Failure)
     }
 
     /// Joins the line, unless something was freed since `lease` said to wait.
-    mutating func enqueue(
+    public mutating func enqueue(
         id: Int, waiter: Waiter, deadline: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> (close: [Connection], action: EnqueueAction) {
         if isShutDown { return ([], .failed(.shutDown)) }
@@ -136,15 +136,15 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
     }
 
     /// What to do after a release or another change that freed slots.
-    struct Handover {
-        var close: [Connection] = []
+    public struct Handover {
+        public var close: [Connection] = []
         /// Waiters to resume with a grant.
-        var grants: [(Waiter, Grant)] = []
+        public var grants: [(Waiter, Grant)] = []
         /// Waiters whose deadline had passed when something came free for them.
-        var expired: [Waiter] = []
+        public var expired: [Waiter] = []
     }
 
-    mutating func release(_ connection: Connection, _ returned: ReturnedConnection, now: ContinuousClock.Instant) -> Handover {
+    public mutating func release(_ connection: Connection, _ returned: ReturnedConnection, now: ContinuousClock.Instant) -> Handover {
         var handover = Handover()
         leased -= 1
         if returned == .broken { discardIdle(upTo: connection.generation, into: &handover) }
@@ -161,7 +161,7 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
     /// The idle connection just granted turned out to be dead (the non-blocking check at lease
     /// time): it and the idle connections opened before it go; the caller keeps its slot and
     /// opens a new connection of the returned generation.
-    mutating func foundDead(_ connection: Connection, now: ContinuousClock.Instant) -> (Handover, generation: Int) {
+    public mutating func foundDead(_ connection: Connection, now: ContinuousClock.Instant) -> (Handover, generation: Int) {
         var handover = Handover()
         handover.close.append(connection)
         discardIdle(upTo: connection.generation, into: &handover)
@@ -170,7 +170,7 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
     }
 
     /// Opening a connection failed: the slot is free again.
-    mutating func openFailed(now: ContinuousClock.Instant) -> Handover {
+    public mutating func openFailed(now: ContinuousClock.Instant) -> Handover {
         var handover = Handover()
         leased -= 1
         freeSlots += 1
@@ -179,13 +179,13 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
     }
 
     /// The waiter's task was cancelled: it leaves the line at once. Nil when it already left.
-    mutating func cancel(waiter id: Int) -> Waiter? {
+    public mutating func cancel(waiter id: Int) -> Waiter? {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
         return waiters.remove(at: index).waiter
     }
 
     /// Removes and returns the waiters whose deadline has passed.
-    mutating func expireWaiters(now: ContinuousClock.Instant) -> [Waiter] {
+    public mutating func expireWaiters(now: ContinuousClock.Instant) -> [Waiter] {
         var expired: [Waiter] = []
         waiters.removeAll { waiting in
             guard waiting.deadline <= now else { return false }
@@ -197,7 +197,7 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
 
     /// Idle connections past their lifetime, removed to be closed (housekeeping: a lease would
     /// retire them too, but a quiet pool should not keep old backends around).
-    mutating func retireIdle(now: ContinuousClock.Instant) -> [Connection] {
+    public mutating func retireIdle(now: ContinuousClock.Instant) -> [Connection] {
         var retired: [Connection] = []
         idle.removeAll { connection in
             guard now - connection.openedAt >= maxLifetime else { return false }
@@ -210,7 +210,7 @@ struct PoolStateMachine<Connection: PooledConnection, Waiter> {
 
     /// Stops leasing: idle connections are to be closed and every waiter failed; leased ones are
     /// closed as they come back.
-    mutating func shutDown() -> (close: [Connection], waiters: [Waiter]) {
+    public mutating func shutDown() -> (close: [Connection], waiters: [Waiter]) {
         isShutDown = true
         let close = idle
         freeSlots += idle.count
