@@ -72,7 +72,11 @@ let package = Package(
         .target(
             name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "RoutePlanning"],
             swiftSettings: swiftSettings),
-        .target(name: "Settlement", dependencies: ["CommerceCore", "EventOutbox", "Postgres"], swiftSettings: swiftSettings),
+        // Commission math and statement building: values in, statements and postings out.
+        .target(name: "SettlementCore", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "Settlement", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "SettlementCore"],
+            swiftSettings: swiftSettings),
         // Channels belong to the catalog (VendorRouting's CatalogStore), as they do for Buying.
         .target(
             name: "CustomerService", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "VendorRouting"],
@@ -94,7 +98,8 @@ let package = Package(
         .executableTarget(
             name: "MarketplaceAPI",
             dependencies: [
-                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "Webhooks", "CustomerService", "Buying",
+                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "SettlementCore", "Webhooks", "CustomerService",
+                "Buying",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,7 +129,7 @@ let package = Package(
         ),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CommerceCoreTests", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SettlementTests", dependencies: ["Settlement"], swiftSettings: swiftSettings),
+        .testTarget(name: "SettlementCoreTests", dependencies: ["SettlementCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService"], swiftSettings: swiftSettings),
         .testTarget(name: "BuyingTests", dependencies: ["Buying", "VendorRouting", "CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(
@@ -135,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "MarketplaceAPITests",
             dependencies: [
-                "MarketplaceAPI", "Postgres", "CryptoSupport", "Webhooks", "Buying",
+                "MarketplaceAPI", "Postgres", "CryptoSupport", "Webhooks", "Buying", "Settlement", "SettlementCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -2,6 +2,7 @@ public import CommerceCore
 import EventOutbox
 public import Foundation
 public import Postgres
+public import SettlementCore
 
 /// SQL for settlement runs, statements, their lines and the ledger. Writes take the caller's
 /// transaction; reads take anything `Queryable`.

@@ -9,6 +9,7 @@ import NIOPosix
 import Postgres
 import ServiceLifecycle
 import Settlement
+import SettlementCore
 import UnixSignals
 import VendorRouting
 

@@ -2,6 +2,7 @@ import CommerceCore
 import Hummingbird
 import Postgres
 import Settlement
+import SettlementCore
 import VendorRouting
 
 /// Commission rules: a rate by vendor, by category, or by both.

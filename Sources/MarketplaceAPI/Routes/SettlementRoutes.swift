@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import Postgres
 import Settlement
+import SettlementCore
 import VendorRouting
 
 /// Settlement runs, their statements, lines, CSV export and ledger postings (finance or

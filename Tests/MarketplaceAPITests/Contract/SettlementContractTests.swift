@@ -2,6 +2,7 @@ import CommerceCore
 import Foundation
 import Postgres
 import Settlement
+import SettlementCore
 import Testing
 
 @testable import MarketplaceAPI

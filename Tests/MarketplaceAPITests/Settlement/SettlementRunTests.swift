@@ -4,6 +4,7 @@ import Foundation
 import NIOHTTP1
 import Postgres
 import Settlement
+import SettlementCore
 import Testing
 
 @testable import MarketplaceAPI

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Settlement
+@testable import SettlementCore
 
 @Suite("Commission rule resolution: the most specific rule wins")
 struct CommissionRuleResolutionTests {

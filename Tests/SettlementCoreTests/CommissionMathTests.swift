@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Settlement
+@testable import SettlementCore
 
 @Suite("Commission math: exact half-even rounding on Int64 minor units")
 struct CommissionMathTests {
