@@ -40,7 +40,7 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
     router.add(middleware: DatabaseDeadlineMiddleware(timeout: services.config.dbTimeout))
 
     let open = Routes(group: router.group(), table: table)
-    OperationsRoutes(services: services).register(open)
+    OperationsController(services: services).addRoutes(to: open)
 
     let protected = router.group()
         .add(
@@ -48,17 +48,17 @@ func buildRouter(_ services: AppServices) -> (router: Router<AppRequestContext>,
                 pool: services.pool, adminTokenHash: services.config.adminToken.map { Crypto.sha256($0) },
                 cache: services.config.dbPipeline ? APIKeyCache() : nil))
     let routes = Routes(group: protected, table: table)
-    KeyRoutes(services: services).register(routes)
-    CatalogRoutes(services: services).register(routes)
-    StockRoutes(services: services).register(routes)
-    CommissionRoutes(services: services).register(routes)
-    SettlementRoutes(services: services).register(routes)
-    OrderRoutes(services: services).register(routes)
-    FulfilmentRoutes(services: services).register(routes)
-    WebhookRoutes(services: services).register(routes)
-    ReturnRoutes(services: services).register(routes)
-    CaseRoutes(services: services).register(routes)
-    CartRoutes(services: services).register(routes)
-    OrganizationRoutes(services: services).register(routes)
+    KeyController(services: services).addRoutes(to: routes)
+    CatalogController(services: services).addRoutes(to: routes)
+    StockController(services: services).addRoutes(to: routes)
+    CommissionController(services: services).addRoutes(to: routes)
+    SettlementController(services: services).addRoutes(to: routes)
+    OrderController(services: services).addRoutes(to: routes)
+    FulfilmentController(services: services).addRoutes(to: routes)
+    WebhookController(services: services).addRoutes(to: routes)
+    ReturnController(services: services).addRoutes(to: routes)
+    CaseController(services: services).addRoutes(to: routes)
+    CartController(services: services).addRoutes(to: routes)
+    OrganizationController(services: services).addRoutes(to: routes)
     return (router, table)
 }

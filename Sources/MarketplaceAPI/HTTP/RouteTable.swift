@@ -33,6 +33,12 @@ final class RouteTable: Sendable {
     }
 }
 
+/// One resource's routes and the services they need (Hummingbird's controller pattern): the
+/// app builds each controller and lets it add its routes; input types live beside it.
+protocol Controller: Sendable {
+    func addRoutes(to routes: Routes)
+}
+
 /// Registers handlers on a router group and records them in the route table.
 /// Paths are written in OpenAPI form (`{vendor_id}`), as in the contract.
 struct Routes {

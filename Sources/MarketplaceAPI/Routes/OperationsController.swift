@@ -4,10 +4,10 @@ import Hummingbird
 import Postgres
 
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json`: no token needed.
-struct OperationsRoutes: Sendable {
+struct OperationsController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.get("/healthz") { _, _ in .json(["status": "ok"]) }
 
         routes.get("/readyz") { _, _ in

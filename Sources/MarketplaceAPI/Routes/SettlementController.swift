@@ -9,13 +9,13 @@ import VendorRouting
 
 /// Settlement runs, their statements, lines, CSV export and ledger postings (finance or
 /// operator), and a vendor's own statements. The server never starts a run by itself.
-struct SettlementRoutes: Sendable {
+struct SettlementController: Controller {
     let services: AppServices
 
     /// Lines read per database round trip while the CSV streams out.
     static let csvBatch = 1000
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/settlement-runs") { request, context in
             try context.require(.finance, .operator)
             let body = try await request.jsonBody(context: context)

@@ -10,10 +10,10 @@ import VendorRouting
 /// Which channel a change counts for in the cart's `channels`: a channel key's own channel.
 /// An operator's change names no channel and adds nothing, except a checkout, whose `channel`
 /// (required of an operator) is the channel of the order and so counts.
-struct CartRoutes: Sendable {
+struct CartController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/carts") { request, context in
             let principal = try context.require(.channel, .operator)
             let body = try await request.jsonBody(context: context)

@@ -6,10 +6,10 @@ import SettlementCore
 import VendorRouting
 
 /// Commission rules: a rate by vendor, by category, or by both.
-struct CommissionRoutes: Sendable {
+struct CommissionController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.get("/v1/commission-rules") { request, context in
             try context.require(.finance, .operator)
             var q = QueryParameters(request)

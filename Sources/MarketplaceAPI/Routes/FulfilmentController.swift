@@ -7,10 +7,10 @@ import Settlement
 import VendorRouting
 
 /// Vendor fulfilment: the change feed, suborder actions and the SLA sweep.
-struct FulfilmentRoutes: Sendable {
+struct FulfilmentController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.get("/v1/vendors/{vendor_id}/suborders") { request, context in
             let vendorId = try context.path("vendor_id")
             let principal = try context.requireVendor(vendorId, or: .operator)

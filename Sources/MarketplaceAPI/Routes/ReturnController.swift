@@ -6,10 +6,10 @@ import Postgres
 import VendorRouting
 
 /// Returns across channels: requests, the vendor's view, approve / receive / reject.
-struct ReturnRoutes: Sendable {
+struct ReturnController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/returns") { request, context in
             let principal = try context.require(.channel, .operator)
             let body = try await request.jsonBody(context: context)

@@ -7,10 +7,10 @@ import VendorRouting
 
 /// B2B buyers (v1.2): organizations, their members and negotiated prices, and the approval of
 /// members' orders over their limit.
-struct OrganizationRoutes: Sendable {
+struct OrganizationController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/organizations") { request, context in
             try context.require(.operator)
             let body = try await request.jsonBody(context: context)

@@ -4,10 +4,10 @@ import Postgres
 import VendorRouting
 
 /// Absolute stock counts per location and their reads.
-struct StockRoutes: Sendable {
+struct StockController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/vendors/{vendor_id}/stock") { request, context in
             let vendorId = try context.path("vendor_id")
             try context.requireVendor(vendorId, or: .operator)

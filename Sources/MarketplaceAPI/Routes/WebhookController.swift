@@ -6,10 +6,10 @@ import VendorRouting
 import Webhooks
 
 /// Vendor webhook endpoints and their deliveries.
-struct WebhookRoutes: Sendable {
+struct WebhookController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/vendors/{vendor_id}/webhook-endpoints") { request, context in
             let vendorId = try context.path("vendor_id")
             try context.requireVendor(vendorId, or: .operator)

@@ -5,10 +5,10 @@ import Postgres
 import VendorRouting
 
 /// API keys: created by operators, shown once, stored only as SHA-256 hashes.
-struct KeyRoutes: Sendable {
+struct KeyController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/api-keys") { request, context in
             try context.require(.operator)
             let body = try await request.jsonBody(context: context)

@@ -7,10 +7,10 @@ import Postgres
 import VendorRouting
 
 /// Storefront routes: availability, orders, customer history.
-struct OrderRoutes: Sendable {
+struct OrderController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.get("/v1/availability") { request, context in
             try context.require(.channel, .operator)
             let query = try AvailabilityQuery(request)

@@ -4,10 +4,10 @@ import Postgres
 import VendorRouting
 
 /// Channels, vendors, products, locations and offers.
-struct CatalogRoutes: Sendable {
+struct CatalogController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/channels") { request, context in
             try context.require(.operator)
             let body = try await request.jsonBody(context: context)

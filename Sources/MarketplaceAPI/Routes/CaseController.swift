@@ -6,10 +6,10 @@ import Postgres
 import VendorRouting
 
 /// Customer-service cases: opening, reading, messages, resolving, the vendor's list.
-struct CaseRoutes: Sendable {
+struct CaseController: Controller {
     let services: AppServices
 
-    func register(_ routes: Routes) {
+    func addRoutes(to routes: Routes) {
         routes.post("/v1/cases") { request, context in
             let principal = try context.require(.channel, .operator)
             let body = try await request.jsonBody(context: context)
