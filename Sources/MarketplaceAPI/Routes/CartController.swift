@@ -18,13 +18,7 @@ struct CartController: Controller {
             let principal = try context.require(.channel, .operator)
             let body = try await request.jsonBody(context: context)
             var f = Fields(body.value)
-            var customerId: String?
-            var email: String?
-            if var customer = f.object("customer") {
-                customerId = customer.string("id", maxLength: 200)
-                email = customer.string("email", required: false, maxLength: 320)
-                f.absorb(customer)
-            }
+            let (customerId, email) = CustomerInput.read(&f)
             let currency = f.currency("currency")
             let fulfillment = FulfillmentInput.read(&f)
             try f.check()

@@ -17,13 +17,7 @@ enum OrderInput {
         } else if let bodyChannel, bodyChannel != principal.channel {
             f.fail("channel", "this key places orders for channel '\(principal.channel ?? "")' only")
         }
-        var customerId: String?
-        var email: String?
-        if var customer = f.object("customer") {
-            customerId = customer.string("id", maxLength: 200)
-            email = customer.string("email", required: false, maxLength: 320)
-            f.absorb(customer)
-        }
+        let (customerId, email) = CustomerInput.read(&f)
         let currency = f.currency("currency")
         let fulfillment = FulfillmentInput.read(&f, required: true)
         let deliverBy = f.timestamp("deliver_by", required: false)
