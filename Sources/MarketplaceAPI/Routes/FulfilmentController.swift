@@ -33,8 +33,13 @@ struct FulfilmentController: Controller {
                 }
             }
             guard errors.isEmpty else { throw DomainError.validation(errors) }
-            try await CatalogStore.requireVendor(services.pool, id: vendorId)
             let rows = try await OrderStore.feed(services.pool, vendorId: vendorId, after: cursor, status: status, limit: limit)
+            // A poll is one round trip: a vendor's own key proves its vendor exists (keys
+            // reference vendors, which are never deleted), and so does a page with rows; only
+            // an operator's empty page must still tell an unknown vendor (404) from a quiet one.
+            if principal.role != .vendor, rows.isEmpty {
+                try await CatalogStore.requireVendor(services.pool, id: vendorId)
+            }
             let next = rows.last.map { [$0.xid, String($0.seq)] } ?? [cursor.xid, String(cursor.seq)]
             let rendered = rows.map { $0.0.json(forVendor: principal.role == .vendor) }
             return .json(["data": .array(rendered), "next_cursor": .string(PageCursor.encode(next))])

@@ -24,4 +24,22 @@ struct OrderRoundTripTests {
             #expect(server.pool.roundTrips.value - before == 3)
         }
     }
+
+    @Test("a vendor's poll of its feed costs 1 round trip once its key is cached: its key proves the vendor exists")
+    func feedPollIsOneRoundTrip() async throws {
+        try await TestServer.run(configure: { $0.poolSize = 1 }) { server in
+            let shop = try await Shop.open(server)
+            let sku = try await shop.sku()
+            let vendorId = try await shop.seller(items: [StockedItem(sku: sku, onHand: 10, price: 1000)])
+            _ = try await shop.placeOK(lines: [OrderKit.line(sku, 1)])
+            let vendor = try await shop.vendorKey(vendorId)
+            let first = try await vendor.get("/v1/vendors/\(vendorId)/suborders")
+            #expect(first.status == 200)
+
+            let before = server.pool.roundTrips.value
+            let again = try await vendor.get("/v1/vendors/\(vendorId)/suborders")
+            #expect(again.status == 200)
+            #expect(server.pool.roundTrips.value - before == 1)
+        }
+    }
 }
