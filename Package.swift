@@ -66,11 +66,15 @@ let package = Package(
         // Postgres pool drives, unit-tested with a fake clock.
         .target(name: "PoolCore", swiftSettings: swiftSettings),
         .target(name: "CommerceCore", dependencies: ["CivilTime"], swiftSettings: swiftSettings),
+        // The domains' state machines and models: values in, values out, no C library.
+        .target(name: "OrderCore", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
+        .target(name: "CustomerServiceCore", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
+        .target(name: "BuyingCore", dependencies: ["CommerceCore", "OrderCore"], swiftSettings: swiftSettings),
         .target(name: "EventOutbox", dependencies: ["CommerceCore", "Postgres"], swiftSettings: swiftSettings),
         // The routing planner: values in, a plan out; no database, no C library.
         .target(name: "RoutePlanning", dependencies: ["CivilTime"], swiftSettings: swiftSettings),
         .target(
-            name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "RoutePlanning"],
+            name: "VendorRouting", dependencies: ["CommerceCore", "EventOutbox", "OrderCore", "Postgres", "RoutePlanning"],
             swiftSettings: swiftSettings),
         // Commission math and statement building: values in, statements and postings out.
         .target(name: "SettlementCore", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
@@ -79,9 +83,12 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Channels belong to the catalog (VendorRouting's CatalogStore), as they do for Buying.
         .target(
-            name: "CustomerService", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "VendorRouting"],
+            name: "CustomerService",
+            dependencies: ["CommerceCore", "CustomerServiceCore", "EventOutbox", "OrderCore", "Postgres", "VendorRouting"],
             swiftSettings: swiftSettings),
-        .target(name: "Buying", dependencies: ["CommerceCore", "EventOutbox", "Postgres", "VendorRouting"], swiftSettings: swiftSettings),
+        .target(
+            name: "Buying", dependencies: ["BuyingCore", "CommerceCore", "EventOutbox", "OrderCore", "Postgres", "VendorRouting"],
+            swiftSettings: swiftSettings),
         .target(
             name: "Webhooks",
             dependencies: [
@@ -98,8 +105,8 @@ let package = Package(
         .executableTarget(
             name: "MarketplaceAPI",
             dependencies: [
-                "Postgres", "CryptoSupport", "CommerceCore", "VendorRouting", "Settlement", "SettlementCore", "Webhooks", "CustomerService",
-                "Buying",
+                "Postgres", "CryptoSupport", "CommerceCore", "OrderCore", "VendorRouting", "Settlement", "SettlementCore", "Webhooks",
+                "CustomerService", "CustomerServiceCore", "Buying", "BuyingCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -130,17 +137,19 @@ let package = Package(
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CommerceCoreTests", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SettlementCoreTests", dependencies: ["SettlementCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService"], swiftSettings: swiftSettings),
-        .testTarget(name: "BuyingTests", dependencies: ["Buying", "VendorRouting", "CommerceCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService", "CustomerServiceCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BuyingTests", dependencies: ["Buying", "BuyingCore", "CommerceCore", "OrderCore", "VendorRouting"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "VendorRoutingTests",
-            dependencies: ["VendorRouting", "RoutePlanning"],
+            dependencies: ["OrderCore", "RoutePlanning", "VendorRouting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MarketplaceAPITests",
             dependencies: [
-                "MarketplaceAPI", "Postgres", "CryptoSupport", "Webhooks", "Buying", "Settlement", "SettlementCore",
+                "MarketplaceAPI", "Postgres", "CryptoSupport", "Webhooks", "Buying", "OrderCore", "Settlement", "SettlementCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,7 @@
+import BuyingCore
 import CommerceCore
 import Foundation
+import OrderCore
 import RoutePlanning
 import Testing
 import VendorRouting

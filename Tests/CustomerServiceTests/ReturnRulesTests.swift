@@ -1,4 +1,5 @@
 import CommerceCore
+import CustomerServiceCore
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import CommerceCore
+import OrderCore
 import Testing
 
 @testable import VendorRouting

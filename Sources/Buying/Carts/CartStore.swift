@@ -1,5 +1,7 @@
+public import BuyingCore
 public import CommerceCore
 public import Foundation
+import OrderCore
 public import Postgres
 import VendorRouting
 

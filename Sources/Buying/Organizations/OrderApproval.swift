@@ -1,5 +1,7 @@
+import BuyingCore
 import CommerceCore
 public import Foundation
+public import OrderCore
 public import Postgres
 public import VendorRouting
 

@@ -1,3 +1,4 @@
+public import BuyingCore
 public import CommerceCore
 import Foundation
 public import Postgres

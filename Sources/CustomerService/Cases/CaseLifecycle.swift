@@ -1,4 +1,5 @@
 import CommerceCore
+public import CustomerServiceCore
 import EventOutbox
 public import Foundation
 public import Postgres

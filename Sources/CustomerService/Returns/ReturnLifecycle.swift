@@ -1,6 +1,8 @@
 import CommerceCore
+public import CustomerServiceCore
 import EventOutbox
 public import Foundation
+import OrderCore
 public import Postgres
 
 /// A return request as the API parsed it (shape already checked).

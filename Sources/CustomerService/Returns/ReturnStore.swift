@@ -1,4 +1,5 @@
 public import CommerceCore
+public import CustomerServiceCore
 import Foundation
 public import Postgres
 

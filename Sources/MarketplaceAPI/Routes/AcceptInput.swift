@@ -1,6 +1,7 @@
 import CommerceCore
 import Foundation
 import Hummingbird
+import OrderCore
 import Postgres
 import Settlement
 import VendorRouting

@@ -1,7 +1,9 @@
 import Buying
+import BuyingCore
 import CommerceCore
 import Foundation
 import Hummingbird
+import OrderCore
 import Postgres
 import VendorRouting
 

@@ -1,5 +1,6 @@
 import CommerceCore
 import CustomerService
+import CustomerServiceCore
 import Foundation
 import Hummingbird
 import Postgres

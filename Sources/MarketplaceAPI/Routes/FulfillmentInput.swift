@@ -1,4 +1,5 @@
 import CommerceCore
+import OrderCore
 import VendorRouting
 
 /// Reads a `fulfillment` member (delivery with an optional address, or pickup at a vendor's

@@ -2,6 +2,7 @@ import CommerceCore
 import Foundation
 import Hummingbird
 import Logging
+import OrderCore
 import Postgres
 import Settlement
 import VendorRouting

@@ -3,6 +3,7 @@ import CommerceCore
 import CustomerService
 import Foundation
 import Hummingbird
+import OrderCore
 import Postgres
 import VendorRouting
 

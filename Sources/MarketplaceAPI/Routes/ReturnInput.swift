@@ -1,7 +1,9 @@
 import CommerceCore
 import CustomerService
+import CustomerServiceCore
 import Foundation
 import Hummingbird
+import OrderCore
 import Postgres
 import VendorRouting
 

@@ -1,6 +1,8 @@
 import CommerceCore
 import CustomerService
+import CustomerServiceCore
 import Foundation
+import OrderCore
 import Postgres
 import VendorRouting
 

@@ -1,5 +1,6 @@
 import CommerceCore
 public import Foundation
+public import OrderCore
 public import Postgres
 public import RoutePlanning
 import Synchronization

@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+public import OrderCore
 public import Postgres
 
 /// SQL for orders held for approval (v1.2).

@@ -1,5 +1,6 @@
 public import CommerceCore
 public import Foundation
+public import OrderCore
 public import Postgres
 
 /// `GET /v1/orders`: every channel's orders, newest first, with the contract's filters. A

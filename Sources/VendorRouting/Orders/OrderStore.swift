@@ -1,6 +1,7 @@
 public import CommerceCore
 import EventOutbox
 public import Foundation
+public import OrderCore
 public import Postgres
 
 /// SQL for orders, suborders and their lines. Every write takes the caller's transaction.

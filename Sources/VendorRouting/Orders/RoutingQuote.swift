@@ -1,5 +1,6 @@
 public import CommerceCore
 public import Foundation
+public import OrderCore
 public import RoutePlanning
 
 /// The answer of `POST /v1/routing/quotes` (API.md v1.2 "Routing quote"): how an order would

@@ -1,4 +1,5 @@
 import CommerceCore
+import OrderCore
 import Postgres
 
 /// Units of one sku at one vendor location.

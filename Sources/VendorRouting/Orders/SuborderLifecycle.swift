@@ -1,6 +1,7 @@
 import CommerceCore
 import EventOutbox
 public import Foundation
+public import OrderCore
 public import Postgres
 import RoutePlanning
 

@@ -1,5 +1,6 @@
 import CommerceCore
 import Foundation
+import OrderCore
 import Postgres
 import Testing
 

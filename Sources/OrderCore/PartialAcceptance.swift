@@ -21,6 +21,11 @@ public enum PartialAcceptance {
     public struct RefusedUnits: Sendable {
         public let line: SuborderLine
         public let quantity: Int
+
+        public init(line: SuborderLine, quantity: Int) {
+            self.line = line
+            self.quantity = quantity
+        }
     }
 
     /// The refused units, in the suborder's line order, or a 422 naming every bad field

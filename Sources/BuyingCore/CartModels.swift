@@ -1,6 +1,6 @@
 public import CommerceCore
 public import Foundation
-public import VendorRouting
+public import OrderCore
 
 public enum CartStatus: String, Sendable, CaseIterable {
     case open

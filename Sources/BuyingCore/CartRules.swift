@@ -1,6 +1,6 @@
 public import CommerceCore
 import Foundation
-public import VendorRouting
+public import OrderCore
 
 /// The cart's rules, values in and values out (no SQL, no HTTP).
 public enum CartRules {
