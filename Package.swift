@@ -135,7 +135,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "CommerceCoreTests", dependencies: ["CommerceCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CommerceCoreTests", dependencies: ["CivilTime", "CommerceCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SettlementCoreTests", dependencies: ["SettlementCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService", "CustomerServiceCore"], swiftSettings: swiftSettings),
         .testTarget(

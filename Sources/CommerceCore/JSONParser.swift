@@ -49,10 +49,12 @@ public struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: String) throws {
-        let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw fail("invalid literal") }
-        i += w.count
+    private mutating func literal(_ word: StaticString) throws {
+        let count = word.utf8CodeUnitCount
+        guard i + count <= bytes.count else { throw fail("invalid literal") }
+        let start = word.utf8Start
+        for k in 0..<count where bytes[i + k] != start[k] { throw fail("invalid literal") }
+        i += count
     }
 
     private mutating func parseObject() throws -> JSONValue {
@@ -119,7 +121,23 @@ public struct JSONParser {
 
     private mutating func parseString() throws -> String {
         i += 1
-        var out: [UInt8] = []
+        // Most strings hold no escape: validate their bytes where they lie, without copying
+        // them one by one (stored lines are parsed on every read of a suborder).
+        let start = i
+        var end = i
+        while end < bytes.count {
+            let b = bytes[end]
+            if b == 34 || b == 92 || b < 32 { break }
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == 34 {
+            i = end + 1
+            let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+            guard let text else { throw fail("invalid UTF-8") }
+            return text
+        }
+        var out = Array(bytes[start..<end])
+        i = end
         while true {
             guard i < bytes.count else { throw fail("unterminated string") }
             let b = bytes[i]

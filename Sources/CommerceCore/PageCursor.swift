@@ -76,7 +76,7 @@ public struct Page<Item: Sendable>: Sendable {
 
 extension Page where Item: JSONRepresentable {
     public var json: JSONValue {
-        ["data": .array(items.map(\.json)), "next_cursor": .from(nextCursor)]
+        ["data": .array(items.map { $0.json }), "next_cursor": .from(nextCursor)]
     }
 }
 

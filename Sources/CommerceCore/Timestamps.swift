@@ -17,9 +17,7 @@ public enum RFC3339 {
     }
 
     public static func format(_ date: Date) -> String {
-        let text = MicrosecondTimestamp.format(date)  // always ends in ".ffffffZ"
-        if text.hasSuffix(".000000Z") { return String(text.dropLast(8)) + "Z" }
-        return text
+        MicrosecondTimestamp.format(date, omittingZeroFraction: true)
     }
 
     /// Accepts `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` within `earliest … latest`; nil for

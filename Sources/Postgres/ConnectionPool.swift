@@ -92,7 +92,7 @@ public final class ConnectionPool: Sendable {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> QueryResult {
         let deadline = currentDeadline
-        let texts = parameters.map(\.postgresText)
+        let texts = parameters.map { $0.postgresText }
         do {
             return try await withConnection(deadline: deadline) { try await $0.run(sql, texts) }
         } catch let failure as ExchangeFailure {
@@ -320,7 +320,7 @@ public struct Session: Sendable {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> QueryResult {
         do {
-            return try await run(sql, parameters.map(\.postgresText))
+            return try await run(sql, parameters.map { $0.postgresText })
         } catch let failure as ExchangeFailure {
             throw failure.publicError
         }
@@ -426,7 +426,7 @@ public struct Transaction: Sendable {
     public func queries(_ statements: [(sql: String, parameters: [any PostgresEncodable])]) async throws -> [QueryResult] {
         guard !statements.isEmpty else { return [] }
         do {
-            return try await session.runBatch(statements.map { PipelineStatement($0.sql, $0.parameters.map(\.postgresText)) })
+            return try await session.runBatch(statements.map { PipelineStatement($0.sql, $0.parameters.map { $0.postgresText }) })
         } catch let failure as ExchangeFailure {
             throw failure.publicError
         }

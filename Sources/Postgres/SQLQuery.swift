@@ -84,6 +84,13 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
             binds.append(value)
         }
 
+        /// An optional value: a bind parameter that is `NULL` for nil. Spelled out so the compiler
+        /// sees that an optional is meant here (it would otherwise warn of a debug description).
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            parts.append(.bind(binds.count))
+            binds.append(value)
+        }
+
         /// A nested statement fragment, its parameters renumbered.
         public mutating func appendInterpolation(_ fragment: SQLQuery) {
             let offset = binds.count

@@ -79,6 +79,23 @@ struct JSONLinearTimeTests {
         #expect(object == JSONObject(zip(object.keys, object.values).map { ($0, $1) }))
     }
 
+    @Test("an object literal larger than the index threshold keeps its order, finds and edits its members")
+    func largeLiteral() {
+        // A response's literal (a suborder has 22 members) is taken as written, with no index.
+        let value: JSONValue = [
+            "a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "j": 10, "k": 11, "l": 12,
+            "m": 13, "n": 14, "o": 15, "p": 16, "q": 17, "r": 18, "s": 19, "t": 20, "u": 21, "v": 22,
+        ]
+        #expect(JSONWriter.string(value).hasPrefix(#"{"a":1,"b":2,"c":3"#))
+        #expect(value["v"] == .int(22) && value["a"] == .int(1) && value["zz"] == nil)
+        var object = value.objectValue!
+        object["w"] = 23
+        object["a"] = nil
+        object["b"] = "two"
+        #expect(object.count == 22 && object["w"] == .int(23) && object["a"] == nil && object["b"] == "two")
+        #expect(JSONWriter.string(.object(object)).hasSuffix(#""v":22,"w":23}"#))
+    }
+
     @Test("arrays nested to the depth limit parse; one level deeper is refused")
     func deepArrays() throws {
         let limit = 64

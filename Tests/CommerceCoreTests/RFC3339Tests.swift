@@ -1,3 +1,4 @@
+import CivilTime
 import CommerceCore
 import Foundation
 import Testing
@@ -52,5 +53,21 @@ struct RFC3339Tests {
             let back = try #require(RFC3339.parse(RFC3339.format(date)))
             #expect(abs(back.timeIntervalSince1970 - seconds) < 0.000_001)
         }
+    }
+
+    @Test(
+        "the text written: microseconds for the database, a zero fraction dropped for the API",
+        arguments: [
+            (0.0, "1970-01-01T00:00:00.000000Z", "1970-01-01T00:00:00Z"),
+            (1_796_148_000.5, "2026-12-01T18:00:00.500000Z", "2026-12-01T18:00:00.500000Z"),
+            (1_709_251_199.000_001, "2024-02-29T23:59:59.000001Z", "2024-02-29T23:59:59.000001Z"),
+            (253_402_300_799.0, "9999-12-31T23:59:59.000000Z", "9999-12-31T23:59:59Z"),
+            // PostgreSQL reads a fifth year digit; it must not be cut.
+            (253_402_300_800.0, "10000-01-01T00:00:00.000000Z", "10000-01-01T00:00:00Z"),
+        ])
+    func written(seconds: Double, database: String, api: String) {
+        let date = Date(timeIntervalSince1970: seconds)
+        #expect(MicrosecondTimestamp.format(date) == database)
+        #expect(RFC3339.format(date) == api)
     }
 }

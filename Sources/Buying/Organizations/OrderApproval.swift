@@ -3,7 +3,7 @@ import CommerceCore
 public import Foundation
 public import OrderCore
 public import Postgres
-public import VendorRouting
+import VendorRouting
 
 /// Approve, decline and cancel orders held for approval. Each locks the order row first, so
 /// two approvers racing are serialised: the second finds the order no longer pending (409).
