@@ -1,5 +1,6 @@
 import CPostgres
 import Foundation
+import NIOPosix
 public import PoolCore
 
 /// A `PGconn *`. Not Sendable by itself: libpq allows one thread at a time per connection.
@@ -9,12 +10,14 @@ struct PGHandle {
 }
 
 /// One libpq connection, in non-blocking mode: every exchange with the server is bounded by a
-/// deadline (poll() on its socket), so a database that stops answering cannot hold a caller.
+/// deadline (its socket watched by `SocketReactor`), so a database that stops answering cannot
+/// hold a caller. Statements are sent and read with libpq's non-blocking calls by the task
+/// itself; only the handshake of `open` runs on a thread pool.
 ///
 /// `@unchecked Sendable` because `PGconn` is not thread-safe and Swift cannot see how it is
-/// protected: the pool leases a connection to exactly one task at a time, and that task runs
-/// each libpq call (on the thread pool, or the non-blocking liveness check inline) and awaits
-/// it before the next, so no two threads ever touch the handle at once. The handle is only
+/// protected: the pool leases a connection to exactly one task at a time, and that task makes
+/// each libpq call and awaits each wait before the next, so no two threads ever touch the
+/// handle at once. The handle is only
 /// closed in `deinit` or by its leaseholder.
 public final class Connection: @unchecked Sendable, PooledConnection {
     private var handle: PGHandle?
@@ -43,11 +46,12 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         if let handle { PQfinish(handle.pointer) }
     }
 
-    /// Opens a connection (blocking, bounded by `deadline`: call it on the thread pool).
+    /// Opens a connection without its session settings (blocking, bounded by `deadline`: call
+    /// it on the thread pool; `open` does both).
     /// Throws `DatabaseUnavailable` at the deadline, `PostgresError` when the server refuses.
-    static func connect(
+    private static func connect(
         conninfo: String, settings: SessionSettings, generation: Int, deadline: ContinuousClock.Instant,
-        roundTrips: RoundTripCounter? = nil
+        roundTrips: RoundTripCounter?
     ) throws -> Connection {
         let pointer = try startConnecting(conninfo: conninfo, settings: settings)
         var status = PGRES_POLLING_WRITING
@@ -77,9 +81,20 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             PQfinish(pointer)
             throw error
         }
-        let connection = Connection(handle: PGHandle(pointer: pointer), generation: generation, roundTrips: roundTrips)
+        return Connection(handle: PGHandle(pointer: pointer), generation: generation, roundTrips: roundTrips)
+    }
+
+    /// Opens a connection and applies the session settings: the connection handshake (which
+    /// may resolve a host name, a blocking call) on `threadPool`, the settings as a statement.
+    static func open(
+        conninfo: String, settings: SessionSettings, generation: Int, deadline: ContinuousClock.Instant,
+        roundTrips: RoundTripCounter?, threadPool: NIOThreadPool
+    ) async throws -> Connection {
+        let connection = try await threadPool.runIfActive {
+            try connect(conninfo: conninfo, settings: settings, generation: generation, deadline: deadline, roundTrips: roundTrips)
+        }
         do {
-            _ = try connection.execute(settings.sessionSQL, [], deadline: deadline)
+            _ = try await connection.execute(settings.sessionSQL, [], deadline: deadline)
         } catch let failure as ExchangeFailure {
             throw failure.publicError
         }
@@ -154,18 +169,18 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     /// Throws `PostgresError` for an error the server answered (the connection stays usable),
     /// and `ExchangeFailure` when no answer came: the deadline passed or the connection broke.
     /// The connection is then closed; it is never reused.
-    func execute(_ sql: String, _ parameters: [String?], deadline: ContinuousClock.Instant) throws -> QueryResult {
+    func execute(_ sql: String, _ parameters: [String?], deadline: ContinuousClock.Instant) async throws -> QueryResult {
         guard let handle else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
         }
         let pointer = handle.pointer
         if parameters.isEmpty {
-            return try exchange(deadline) { PQsendQuery(pointer, sql) }
+            return try await exchange(deadline) { PQsendQuery(pointer, sql) }
         }
-        let name = try statementName(for: sql, parameterCount: parameters.count, deadline: deadline)
+        let name = try await statementName(for: sql, parameterCount: parameters.count, deadline: deadline)
         var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
         defer { for pointer in cStrings { free(pointer) } }
-        return try exchange(deadline) {
+        return try await exchange(deadline) {
             cStrings.withUnsafeMutableBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { values in
                     PQsendQueryPrepared(pointer, name, Int32(parameters.count), values, nil, nil, 0)
@@ -175,18 +190,18 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     }
 
     /// The name of `sql` prepared on this connection, preparing it on first use.
-    private func statementName(for sql: String, parameterCount: Int, deadline: ContinuousClock.Instant) throws -> String {
+    private func statementName(for sql: String, parameterCount: Int, deadline: ContinuousClock.Instant) async throws -> String {
         if let name = prepared[sql] { return name }
         guard let pointer = handle?.pointer else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
         }
         if prepared.count >= Self.maxPrepared {
             // A bounded cache: statements are a fixed set in practice, so this is a safety net.
-            _ = try exchange(deadline) { PQsendQuery(pointer, "DEALLOCATE ALL") }
+            _ = try await exchange(deadline) { PQsendQuery(pointer, "DEALLOCATE ALL") }
             prepared.removeAll()
         }
         let name = nextStatementName()
-        _ = try exchange(deadline) { PQsendPrepare(pointer, name, sql, Int32(parameterCount), nil) }
+        _ = try await exchange(deadline) { PQsendPrepare(pointer, name, sql, Int32(parameterCount), nil) }
         prepared[sql] = name
         return name
     }
@@ -205,7 +220,8 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     /// up to the Sync: their outcome is `PipelineAborted`. An error does not end the
     /// connection's usefulness (the Sync brings it back); a lost answer or the deadline does,
     /// exactly as for `execute` (`ExchangeFailure`, the connection closed).
-    func pipeline(_ statements: [PipelineStatement], deadline: ContinuousClock.Instant) throws -> [Result<QueryResult, PostgresError>] {
+    func pipeline(_ statements: [PipelineStatement], deadline: ContinuousClock.Instant) async throws -> [Result<QueryResult, PostgresError>]
+    {
         guard let pointer = handle?.pointer else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
         }
@@ -263,11 +279,11 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         }
         roundTrips?.add()
         do {
-            try flush(pointer, deadline)
+            try await flush(pointer, deadline)
             var outcomes: [Result<QueryResult, PostgresError>] = []
             var prepareFailure: PostgresError?
             for item in expected {
-                let outcome = try collectOne(pointer, deadline)
+                let outcome = try await collectOne(pointer, deadline)
                 switch item {
                 case .prepare(let sql, let name):
                     switch outcome {
@@ -284,7 +300,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
                     }
                 }
             }
-            try awaitSync(pointer, deadline)
+            try await awaitSync(pointer, deadline)
             guard PQstatus(pointer) == CONNECTION_OK else { throw lost(pointer) }
             guard PQexitPipelineMode(pointer) == 1 else { throw lost(pointer) }
             return outcomes
@@ -296,10 +312,12 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     }
 
     /// The results of one pipelined request, up to the NULL that ends them.
-    private func collectOne(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws -> Result<QueryResult, PostgresError> {
+    private func collectOne(
+        _ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant
+    ) async throws -> Result<QueryResult, PostgresError> {
         var outcome: Result<QueryResult, PostgresError>?
         while true {
-            try waitWhileBusy(pointer, deadline)
+            try await waitWhileBusy(pointer, deadline)
             guard let result = PQgetResult(pointer) else { break }
             defer { PQclear(result) }
             switch PQresultStatus(result) {
@@ -318,11 +336,11 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         return outcome ?? .success(QueryResult(columns: [], values: [], affectedRows: 0))
     }
 
-    private func awaitSync(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws {
+    private func awaitSync(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) async throws {
         // A NULL may come between the last request's results and the Sync's; more than a few
         // mean the Sync is not coming.
         for _ in 0..<4 {
-            try waitWhileBusy(pointer, deadline)
+            try await waitWhileBusy(pointer, deadline)
             guard let result = PQgetResult(pointer) else { continue }
             defer { PQclear(result) }
             if PQresultStatus(result) == PGRES_PIPELINE_SYNC { return }
@@ -330,9 +348,9 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "pipeline out of step")), requestSent: true)
     }
 
-    private func waitWhileBusy(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws {
+    private func waitWhileBusy(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) async throws {
         while PQisBusy(pointer) == 1 {
-            _ = try waitForSocket(pointer, read: true, write: false, deadline)
+            _ = try await waitForSocket(pointer, read: true, write: false, deadline)
             if PQconsumeInput(pointer) == 0 { throw lost(pointer) }
         }
     }
@@ -342,7 +360,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
 
     /// Sends one request and collects its results: flush until sent, then wait for the socket
     /// to be readable, consume, and take results until libpq has none left.
-    private func exchange(_ deadline: ContinuousClock.Instant, send: () -> Int32) throws -> QueryResult {
+    private func exchange(_ deadline: ContinuousClock.Instant, send: () -> Int32) async throws -> QueryResult {
         guard let pointer = handle?.pointer else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
         }
@@ -356,8 +374,8 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         }
         roundTrips?.add()
         do {
-            try flush(pointer, deadline)
-            return try collect(pointer, deadline)
+            try await flush(pointer, deadline)
+            return try await collect(pointer, deadline)
         } catch let failure as ExchangeFailure {
             if case .connectionLost = failure.kind { lostByServer = true }
             close()
@@ -365,23 +383,23 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         }
     }
 
-    private func flush(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws {
+    private func flush(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) async throws {
         while true {
             let flushed = PQflush(pointer)
             if flushed == 0 { return }
             if flushed < 0 { throw lost(pointer) }
-            let ready = try waitForSocket(pointer, read: true, write: true, deadline)
+            let ready = try await waitForSocket(pointer, read: true, write: true, deadline)
             // libpq asks to read while flushing: the server may be blocked sending to us.
             if ready.readable, PQconsumeInput(pointer) == 0 { throw lost(pointer) }
         }
     }
 
-    private func collect(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) throws -> QueryResult {
+    private func collect(_ pointer: OpaquePointer, _ deadline: ContinuousClock.Instant) async throws -> QueryResult {
         var firstError: PostgresError?
         var last: QueryResult?
         while true {
             while PQisBusy(pointer) == 1 {
-                _ = try waitForSocket(pointer, read: true, write: false, deadline)
+                _ = try await waitForSocket(pointer, read: true, write: false, deadline)
                 if PQconsumeInput(pointer) == 0 { throw lost(pointer) }
             }
             guard let result = PQgetResult(pointer) else { break }
@@ -402,9 +420,18 @@ public final class Connection: @unchecked Sendable, PooledConnection {
 
     private func waitForSocket(
         _ pointer: OpaquePointer, read: Bool, write: Bool, _ deadline: ContinuousClock.Instant
-    ) throws -> SocketWait.Readiness {
+    ) async throws -> SocketWait.Readiness {
         do {
-            guard let ready = try SocketWait.wait(PQsocket(pointer), read: read, write: write, until: deadline) else {
+            let fd = PQsocket(pointer)
+            let readiness: SocketWait.Readiness?
+            if let reactor = SocketReactor.shared {
+                readiness = try await reactor.wait(fd, read: read, write: write, until: deadline)
+            } else {
+                readiness = try await NIOThreadPool.singleton.runIfActive {
+                    try SocketWait.wait(fd, read: read, write: write, until: deadline)
+                }
+            }
+            guard let ready = readiness else {
                 throw ExchangeFailure(.deadline, requestSent: true)
             }
             return ready

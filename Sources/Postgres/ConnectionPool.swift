@@ -6,9 +6,10 @@ import PoolCore
 public import ServiceLifecycle
 import Synchronization
 
-/// A fixed-size pool of libpq connections. Every libpq call that can wait runs on the pool's
-/// own `NIOThreadPool`, never on an event loop or the cooperative executor, and is bounded by
-/// the operation's deadline (`DatabaseDeadline`, else `timeout` from when the operation
+/// A fixed-size pool of libpq connections. No libpq call blocks the caller's thread:
+/// statements use libpq's non-blocking calls and wait on `SocketReactor`, and a connection's
+/// handshake (which may resolve a host name) runs on the pool's own `NIOThreadPool`. Every wait
+/// is bounded by the operation's deadline (`DatabaseDeadline`, else `timeout` from when the operation
 /// starts). The decisions are `PoolStateMachine`'s; this class carries them out.
 public final class ConnectionPool: Sendable {
     public let size: Int
@@ -74,7 +75,7 @@ public final class ConnectionPool: Sendable {
 
     func withConnection<T>(deadline: ContinuousClock.Instant, _ body: (Session) async throws -> T) async throws -> T {
         let connection = try await lease(deadline: deadline)
-        let session = Session(connection: connection, threadPool: threadPool, deadline: deadline, pendingBegin: nil)
+        let session = Session(connection: connection, deadline: deadline, pendingBegin: nil)
         do {
             let value = try await body(session)
             giveBack(connection)
@@ -212,11 +213,9 @@ public final class ConnectionPool: Sendable {
                     let conninfo = self.conninfo
                     let settings = self.settings
                     let roundTrips = self.roundTrips
-                    return try await threadPool.runIfActive {
-                        try Connection.connect(
-                            conninfo: conninfo, settings: settings, generation: generation, deadline: deadline,
-                            roundTrips: roundTrips)
-                    }
+                    return try await Connection.open(
+                        conninfo: conninfo, settings: settings, generation: generation, deadline: deadline,
+                        roundTrips: roundTrips, threadPool: threadPool)
                 } catch {
                     carryOut(state.withLock { $0.openFailed(now: .now) })
                     throw error
@@ -309,7 +308,6 @@ public enum IsolationLevel: String, Sendable {
 /// A leased connection. Valid only inside the `withConnection` body that produced it.
 public struct Session: Sendable {
     let connection: Connection
-    let threadPool: NIOThreadPool
     /// Every statement of the lease shares it.
     let deadline: ContinuousClock.Instant
     /// Set for a transaction begun lazily (`ConnectionPool.transaction(lazyBegin:)`).
@@ -342,9 +340,7 @@ public struct Session: Sendable {
         let begin = pendingBegin?.take()
         let check = DeferredCheck.current?.take()
         if begin == nil && check == nil {
-            let connection = self.connection
-            let deadline = self.deadline
-            return try await threadPool.runIfActive { try connection.execute(sql, texts, deadline: deadline) }
+            return try await connection.execute(sql, texts, deadline: deadline)
         }
         return try await runPipeline([PipelineStatement(sql, texts)], begin: begin, check: check).last!
     }
@@ -379,7 +375,7 @@ public struct Session: Sendable {
         let deadline = self.deadline
         let outcomes: [Result<QueryResult, PostgresError>]
         do {
-            outcomes = try await threadPool.runIfActive { try connection.pipeline(sent, deadline: deadline) }
+            outcomes = try await connection.pipeline(sent, deadline: deadline)
         } catch let failure as ExchangeFailure {
             deferredCheck?.settle(nil)
             // A lazily sent BEGIN: nothing of this transaction can have committed.
@@ -401,9 +397,7 @@ public struct Session: Sendable {
 
     /// Several statements in one flush (`Connection.pipeline`), each with its own outcome.
     func pipelined(_ statements: [PipelineStatement]) async throws -> [Result<QueryResult, PostgresError>] {
-        let connection = self.connection
-        let deadline = self.deadline
-        return try await threadPool.runIfActive { try connection.pipeline(statements, deadline: deadline) }
+        try await connection.pipeline(statements, deadline: deadline)
     }
 
     static func beginSQL(_ isolation: IsolationLevel) -> String {
