@@ -28,12 +28,14 @@ INSERT INTO order_lines (id, order_id, position, sku, quantity)
 SELECT 'oli_feed_' || n || '_' || f.vendor_id, 'ord_feed_' || n, row_number() OVER (PARTITION BY n ORDER BY f.vendor_id), 'SKU-0001', 1
 FROM generate_series(1, :per_vendor) AS n CROSS JOIN feed_vendors f;
 
+-- The API writes each suborder's own fulfilment (sql/0013), so the feed never falls back to
+-- the order's; the seed does the same.
 INSERT INTO suborders (id, order_id, vendor_id, location, status, currency, subtotal, accept_by, ship_by, promised_delivery,
-                       routing_reason, vendor_routing_reason, candidates_considered)
+                       routing_reason, vendor_routing_reason, candidates_considered, fulfillment)
 SELECT 'sub_feed_' || n || '_' || f.vendor_id, 'ord_feed_' || n, f.vendor_id, f.location,
        (ARRAY['pending_acceptance', 'accepted', 'shipped', 'delivered'])[1 + n % 4], 'EUR', 1000,
        now() + interval '1 day', now() + interval '2 days', now() + interval '3 days',
-       'bench', 'bench', 1
+       'bench', 'bench', 1, '{"type": "delivery", "address": {"country": "DE", "postal_code": "10115"}}'
 FROM generate_series(1, :per_vendor) AS n CROSS JOIN feed_vendors f
 ORDER BY n, f.vendor_id;
 

@@ -51,24 +51,48 @@ public final class DeferredCheck: Sendable {
     }
 }
 
-/// A `BEGIN` not yet sent: it leaves with the transaction's first statement (one flush),
-/// or never, when the transaction runs no statement.
+/// A transaction's `BEGIN`: for a lazily begun transaction, not yet sent until it leaves with
+/// the transaction's first statement (one flush), or never, when the transaction runs no
+/// statement. Statements attached to it (`SET LOCAL`) leave right after it, in the same flush;
+/// attached after it left, they are the caller's to send.
 final class PendingBegin: Sendable {
     let sql: String
-    private let taken = Mutex(false)
+    private let state: Mutex<(taken: Bool, attached: [String])>
 
-    init(_ sql: String) { self.sql = sql }
+    /// `sent`: the BEGIN already went out on its own (a transaction begun eagerly).
+    init(_ sql: String, sent: Bool = false) {
+        self.sql = sql
+        state = Mutex((sent, []))
+    }
 
-    /// The BEGIN to send, once.
-    func take() -> String? {
-        taken.withLock { taken in
-            if taken { return nil }
-            taken = true
-            return sql
+    /// The BEGIN and what is attached to it, to send, once.
+    func take() -> [String]? {
+        state.withLock { state in
+            if state.taken { return nil }
+            state.taken = true
+            return [sql] + state.attached
         }
     }
 
-    var wasSent: Bool { taken.withLock { $0 } }
+    enum Attachment {
+        /// It will leave with the BEGIN.
+        case attached
+        /// Attached earlier in this transaction; nothing to do.
+        case alreadyAttached
+        /// The BEGIN has left: the caller sends it now.
+        case sendNow
+    }
+
+    /// Attaches `statement` (no parameters, no result needed) to the transaction, once.
+    func attach(_ statement: String) -> Attachment {
+        state.withLock { state in
+            if state.attached.contains(statement) { return .alreadyAttached }
+            state.attached.append(statement)
+            return state.taken ? .sendNow : .attached
+        }
+    }
+
+    var wasSent: Bool { state.withLock { $0.taken } }
 }
 
 /// Round trips to the server (one flush and its answers: a statement, or a whole pipeline) of

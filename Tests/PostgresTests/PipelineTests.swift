@@ -108,6 +108,45 @@ import Testing
         }
     }
 
+    @Test("preferGenericPlans holds for the transaction only, leaves with a lazy BEGIN, and costs a round trip after it")
+    func genericPlans() async throws {
+        try await TestDB.withPool(size: 1) { pool in
+            let mode = "SELECT current_setting('plan_cache_mode') AS mode"
+            #expect(try await pool.query(mode).first?.string("mode") == "auto")  // also opens the connection
+            let before = pool.roundTrips.value
+            let inside = try await pool.transaction(lazyBegin: true) { tx in
+                try await tx.preferGenericPlans()
+                try await tx.preferGenericPlans()
+                return try await tx.query(mode).first?.string("mode")
+            }
+            #expect(inside == "force_generic_plan")
+            #expect(pool.roundTrips.value - before == 2, "BEGIN, the setting and the read in one flush, then COMMIT")
+            #expect(try await pool.query(mode).first?.string("mode") == "auto", "undone at commit")
+            await #expect(throws: Boom.self) {
+                try await pool.transaction(lazyBegin: true) { tx in
+                    try await tx.preferGenericPlans()
+                    try await tx.query(mode)
+                    throw Boom()
+                }
+            }
+            #expect(try await pool.query(mode).first?.string("mode") == "auto", "undone at rollback")
+            let beforeEager = pool.roundTrips.value
+            let eager = try await pool.transaction { tx in
+                try await tx.preferGenericPlans()
+                try await tx.preferGenericPlans()
+                return try await tx.query(mode).first?.string("mode")
+            }
+            #expect(eager == "force_generic_plan")
+            #expect(pool.roundTrips.value - beforeEager == 4, "BEGIN, the setting once, the read, COMMIT")
+            #expect(try await pool.query(mode).first?.string("mode") == "auto")
+
+            let beforeAutocommit = pool.roundTrips.value
+            #expect(try await pool.query(mode, [], genericPlan: true).first?.string("mode") == "force_generic_plan")
+            #expect(pool.roundTrips.value - beforeAutocommit == 1, "the setting leaves with the statement")
+            #expect(try await pool.query(mode).first?.string("mode") == "auto", "undone with the statement's transaction")
+        }
+    }
+
     @Test("a deferred check that fails stops the statements of its flush, in a transaction and in autocommit")
     func failingCheck() async throws {
         try await TestDB.withPool(size: 1) { pool in

@@ -50,6 +50,8 @@ public enum CartLifecycle {
         _ tx: Transaction, cartId: String, orderChannel: String, deliverBy: Date?, fulfillment override: Fulfillment?,
         now: Date = Date()
     ) async throws -> Order {
+        // Placement's setting, before the cart lock, so that it leaves with the BEGIN.
+        try await tx.preferGenericPlans()
         guard let cart = try await CartStore.cart(tx, id: cartId, forUpdate: true) else { throw DomainError.notFound("Cart \(cartId)") }
         try CartRules.requireOpen(cart)
         let request = try orderRequest(cart, channel: orderChannel, deliverBy: deliverBy, fulfillment: override)

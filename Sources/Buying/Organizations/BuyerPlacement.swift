@@ -10,6 +10,8 @@ public enum BuyerPlacement {
     public static func place(_ tx: Transaction, _ request: OrderRequest, cartId: String? = nil, now: Date = Date()) async throws -> Order {
         var request = request
         let skus = Array(Set(request.lines.map(\.sku)))
+        // The same statements on every order, each read by index: planned once per connection.
+        try await tx.preferGenericPlans()
         // The buyer's terms and the candidates' stock do not depend on each other: one round trip.
         let reads = try await tx.queries([
             OrganizationStore.buyerTermsStatement(customerId: request.customerId, skus: skus),

@@ -24,6 +24,8 @@ struct OrderController: Controller {
             let body = try await request.jsonBody(context: context)
             let orderRequest = try OrderInput.parse(body.value, principal: principal)
             return try await services.commands.run(request, context, body: body) { tx in
+                // Before the operator's channel check, so that it still leaves with the BEGIN.
+                try await tx.preferGenericPlans()
                 if principal.role == .operator, !(try await CatalogStore.channelExists(tx, code: orderRequest.channel)) {
                     throw DomainError.validation(field: "channel", "no channel '\(orderRequest.channel)'")
                 }
