@@ -357,7 +357,10 @@ public enum OrderStore {
                   AND ($4::text IS NULL OR s.status = $4)
                 ORDER BY s.feed_xid, s.feed_seq
                 LIMIT $5
-                """, [vendorId, cursor.xid, cursor.seq, status?.rawValue, limit])
+                """, [vendorId, cursor.xid, cursor.seq, status?.rawValue, limit],
+            // Whatever the parameters, the plan is the range scan of suborders_feed: planning
+            // it afresh for every poll cost PostgreSQL 0.15 ms of a page's 1 ms.
+            genericPlan: true)
         return try result.rows.map { (try decodeSuborder($0), try $0.string("feed_xid"), try $0.int64("feed_seq")) }
     }
 }
