@@ -356,11 +356,13 @@ public struct Session: Sendable {
             return try await connection.execute(sql, texts, deadline: deadline)
         }
         var statements = [PipelineStatement(sql, texts)]
-        // `is_local`: until the end of the transaction, the implicit one of this flush outside
-        // a transaction block (`SET LOCAL` would warn there).
-        if genericPlan { statements.insert(PipelineStatement("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"), at: 0) }
+        if genericPlan { statements.insert(PipelineStatement(Self.genericPlanSetting), at: 0) }
         return try await runPipeline(statements, begin: begin, check: check).last!
     }
+
+    /// Generic plans until the end of the transaction (`is_local`): an explicit one, or the
+    /// implicit one of a flush outside a transaction block, where `SET LOCAL` would warn.
+    static let genericPlanSetting = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
 
     /// Several statements in one flush (with a pending `BEGIN` and check ahead of them), each
     /// result in order; the first error is thrown.
@@ -453,7 +455,7 @@ public struct Transaction: Sendable {
 
     /// Has PostgreSQL run this transaction's prepared statements with their cached generic
     /// plan instead of planning them again for each execution's parameters
-    /// (`SET LOCAL plan_cache_mode`, undone at commit or rollback). For a transaction whose
+    /// (`plan_cache_mode`, set for the transaction: undone at commit or rollback). For a transaction whose
     /// statements are the same few every time and read by index whatever the parameters,
     /// such as an order's: with a catalogue of realistic size PostgreSQL's plan cache keeps
     /// choosing a fresh custom plan for them, and planning the candidate read cost 0.9 ms and
@@ -464,10 +466,9 @@ public struct Transaction: Sendable {
     /// setting leaves with its `BEGIN`) and when it was asked for before in this transaction;
     /// one round trip otherwise.
     public func preferGenericPlans() async throws {
-        let sql = "SET LOCAL plan_cache_mode = force_generic_plan"
-        switch session.pendingBegin?.attach(sql) {
+        switch session.pendingBegin?.attach(Session.genericPlanSetting) {
         case .attached?, .alreadyAttached?: return
-        case .sendNow?, nil: try await query(sql)
+        case .sendNow?, nil: try await query(Session.genericPlanSetting)
         }
     }
 }

@@ -53,7 +53,7 @@ public final class DeferredCheck: Sendable {
 
 /// A transaction's `BEGIN`: for a lazily begun transaction, not yet sent until it leaves with
 /// the transaction's first statement (one flush), or never, when the transaction runs no
-/// statement. Statements attached to it (`SET LOCAL`) leave right after it, in the same flush;
+/// statement. Statements attached to it (transaction settings) leave right after it, in the same flush;
 /// attached after it left, they are the caller's to send.
 final class PendingBegin: Sendable {
     let sql: String
