@@ -107,6 +107,9 @@ public struct Row: Sendable {
     /// A `json`/`jsonb` column as its UTF-8 text, ready for a JSON decoder.
     public func jsonData(_ column: String) throws -> Data { Data(try required(column).utf8) }
 
+    /// A `json`/`jsonb` column as UTF-8 bytes, copied once (`jsonData` then `Array` copies twice).
+    public func jsonBytes(_ column: String) throws -> [UInt8] { Array(try required(column).utf8) }
+
     public func optionalJSONData(_ column: String) throws -> Data? {
         guard let text = try raw(column) else { return nil }
         return Data(text.utf8)
