@@ -1,6 +1,6 @@
 import Foundation
 
-/// Opaque identifiers: a readable prefix and 128 random bits (UUID v4 uses the system CSPRNG).
+/// Opaque identifiers: a readable prefix and 128 random bits from the kernel's CSPRNG.
 public enum Identifier {
     public static func make(_ prefix: String) -> String {
         // Written into the string's own storage: an order makes a dozen identifiers, and the
@@ -16,7 +16,8 @@ public enum Identifier {
                 }
                 out[at] = 95
                 at += 1
-                withUnsafeBytes(of: UUID().uuid) { bytes in
+                let random = IdentifierRandomness.shared.next()
+                withUnsafeBytes(of: random) { bytes in
                     for byte in bytes {
                         out[at] = digits.utf8Start[Int(byte >> 4)]
                         out[at + 1] = digits.utf8Start[Int(byte & 0x0f)]

@@ -17,4 +17,15 @@ struct IdentifierTests {
             }
         }
     }
+
+    @Test("identifiers made on many threads at once are all distinct (the random bytes are drawn in blocks)")
+    func concurrent() async {
+        let batches = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<2000).map { _ in Identifier.make("x") } } }
+            return await group.reduce(into: [[String]]()) { $0.append($1) }
+        }
+        let all = batches.flatMap { $0 }
+        #expect(all.count == 16_000)
+        #expect(Set(all).count == all.count)
+    }
 }

