@@ -45,6 +45,9 @@ struct ErrorShapeTests {
             H.expectProblem(nullName, status: 422, code: "validation", fields: ["name"])
             let blankName = try await server.admin.post("/v1/vendors", ["name": "   "])
             H.expectProblem(blankName, status: 422, code: "validation", fields: ["name"])
+            // Any Unicode white space is blank (ideographic space, line separator, NEL, tab).
+            let unicodeBlank = try await server.admin.post("/v1/vendors", ["name": "\u{3000}\t\n\u{2028}\u{85}\u{A0}"])
+            H.expectProblem(unicodeBlank, status: 422, code: "validation", fields: ["name"])
             #expect(try await H.vendorCount(server, name: name) == 0)
 
             let location = try await server.admin.put(
