@@ -33,7 +33,10 @@ struct PlanningProblem {
         var deliveryRank: Int
     }
 
-    struct Group {
+    /// A class, not a struct: the search reads `groups[g]` in its innermost loops, and copying a
+    /// struct of thirteen arrays retained and released each of them every time (a third of
+    /// the instructions of a 5 × 20 plan went to copying and destroying groups).
+    final class Group: Sendable {
         let sku: String
         /// Problem line ids, ascending by order line index.
         let lines: [Int]
@@ -57,6 +60,27 @@ struct PlanningProblem {
         let poolAvailable: [Int]
         /// Whether two slots share a pool (only in mixed orders); flows then pass pool nodes.
         let sharedPools: Bool
+
+        init(
+            sku: String, lines: [Int], quantities: [Int], demand: Int, candidates: [Int], available: [Int], unitPrice: [Int64],
+            eligible: [[Bool]], isSimple: Bool, deliveryRank: [Int], branchOrder: [Int], pool: [Int], poolAvailable: [Int],
+            sharedPools: Bool
+        ) {
+            self.sku = sku
+            self.lines = lines
+            self.quantities = quantities
+            self.demand = demand
+            self.candidates = candidates
+            self.available = available
+            self.unitPrice = unitPrice
+            self.eligible = eligible
+            self.isSimple = isSimple
+            self.deliveryRank = deliveryRank
+            self.branchOrder = branchOrder
+            self.pool = pool
+            self.poolAvailable = poolAvailable
+            self.sharedPools = sharedPools
+        }
     }
 
     struct Membership {
