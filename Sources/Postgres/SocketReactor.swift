@@ -13,8 +13,11 @@ import Synchronization
 /// Before, each statement's whole exchange ran on a pool thread that blocked in `poll()`: a
 /// hand-over to that thread (a futex wake-up), a wake-up when the answer came, and a hop back
 /// to the task, on every round trip. Here a round trip costs the reactor's wake-up and the hop
-/// back. Deadlines stay exact to `tick` at worst: the reactor never sleeps longer than that
-/// while anyone is waiting.
+/// back. Deadlines stay exact: the reactor never sleeps past the nearest deadline, nor longer
+/// than `tick`, even when nobody waits. A new waiter therefore wakes it only when its deadline
+/// comes before the reactor's planned wake-up; waking it for every wait (as when it slept
+/// without a timeout while idle) cost a second thread wake-up per round trip whenever the
+/// reactor had nothing else to watch.
 ///
 /// Why not NIO: its event loops own their selectors and have no public way to watch a socket
 /// that another library (libpq) reads and writes.
@@ -32,9 +35,10 @@ final class SocketReactor: Sendable {
 
     private struct State {
         var waiters: [Int32: Waiter] = [:]
-        /// The reactor sleeps without a timeout (nobody waits); a new waiter must wake it so
-        /// that its deadline is watched.
-        var idle = false
+        /// When the reactor's current `epoll_wait` returns at the latest; nil while it is
+        /// awake (it looks at every waiter again before it sleeps). A waiter whose deadline
+        /// comes sooner must wake it.
+        var sleepsUntil: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
@@ -77,10 +81,11 @@ final class SocketReactor: Sendable {
         #if os(Linux)
             if deadline <= .now { return nil }
             let outcome = await withCheckedContinuation { continuation in
-                let wasIdle = state.withLock { state in
+                let mustWake = state.withLock { state in
                     state.waiters[fd] = Waiter(continuation: continuation, deadline: deadline)
-                    defer { state.idle = false }
-                    return state.idle
+                    guard let sleepsUntil = state.sleepsUntil, deadline < sleepsUntil else { return false }
+                    state.sleepsUntil = nil  // one wake-up is enough for every waiter until it sleeps again
+                    return true
                 }
                 // Armed after the waiter is in place, so an event at once finds it. One-shot:
                 // the socket is watched for this wait only.
@@ -98,7 +103,7 @@ final class SocketReactor: Sendable {
                     }
                     return
                 }
-                if wasIdle { signal() }
+                if mustWake { signal() }
             }
             return try outcome.get()
         #else
@@ -116,19 +121,21 @@ final class SocketReactor: Sendable {
             var events = [epoll_event](repeating: epoll_event(), count: 64)
             while true {
                 let timeout = state.withLock { state -> Int32 in
-                    guard let nearest = state.waiters.values.lazy.map(\.deadline).min() else {
-                        state.idle = true
-                        return -1
+                    let now = ContinuousClock.now
+                    var remaining = Self.tick
+                    if let nearest = state.waiters.values.lazy.map(\.deadline).min() {
+                        remaining = min(max(nearest - now, .zero), Self.tick)
                     }
-                    let remaining = min(max(nearest - .now, .zero), Self.tick)
                     let (seconds, attoseconds) = remaining.components
                     // Rounded up, so a wait of 0.3 ms does not spin on a timeout of 0.
-                    return Int32(seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+                    let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+                    state.sleepsUntil = now + .milliseconds(milliseconds)
+                    return Int32(milliseconds)
                 }
                 let count = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), timeout) }
                 var resumed: [(Waiter, Result<SocketWait.Readiness?, PostgresError>)] = []
                 state.withLock { state in
-                    state.idle = false
+                    state.sleepsUntil = nil
                     for i in 0..<Int(max(count, 0)) {
                         let fd = events[i].data.fd
                         if fd == wakeup {
