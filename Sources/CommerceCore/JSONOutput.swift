@@ -92,10 +92,4 @@ public struct JSONOutput: Sendable {
         guard let value else { return null() }
         string(RFC3339.format(value))
     }
-
-    /// A value already built as a tree, for the rare parts that are not worth a writer of their own.
-    public mutating func value(_ value: JSONValue) {
-        separate()
-        JSONWriter.write(value, into: &bytes)
-    }
 }

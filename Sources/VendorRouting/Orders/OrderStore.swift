@@ -6,13 +6,18 @@ public import Postgres
 
 /// SQL for orders, suborders and their lines. Every write takes the caller's transaction.
 public enum OrderStore {
+    /// What `decodeSuborder(_:lines:)` reads of a suborder `s`, its lines and feed position
+    /// aside: one list for every read, so the feed's own statement cannot fall behind.
+    static let suborderColumns = """
+        s.id, s.order_id, s.vendor_id, s.location, s.status, s.currency, s.accept_by, s.ship_by,
+        s.promised_delivery, s.routing_reason, s.vendor_routing_reason, s.candidates_considered, s.replaces, s.replaced_by,
+        s.carrier, s.tracking_number, s.reason, s.delivered_at, s.created_at, s.updated_at, s.feed_seq,
+        coalesce(s.fulfillment, (SELECT o.fulfillment FROM orders o WHERE o.id = s.order_id)) AS fulfillment
+        """
+
     /// Suborder columns plus its lines as a JSON array, so one round trip loads a suborder whole.
     static let suborderSelect = """
-        SELECT s.id, s.order_id, s.vendor_id, s.location, s.status, s.currency, s.accept_by, s.ship_by,
-               s.promised_delivery, s.routing_reason, s.vendor_routing_reason, s.candidates_considered, s.replaces, s.replaced_by,
-               s.carrier, s.tracking_number, s.reason, s.delivered_at, s.created_at, s.updated_at,
-               s.feed_xid::text AS feed_xid, s.feed_seq,
-               coalesce(s.fulfillment, (SELECT o.fulfillment FROM orders o WHERE o.id = s.order_id)) AS fulfillment,
+        SELECT \(suborderColumns), s.feed_xid::text AS feed_xid,
                (SELECT coalesce(json_agg(json_build_object('id', l.id, 'order_line_id', l.order_line_id, 'sku', l.sku,
                                                            'quantity', l.quantity, 'unit_price', l.unit_price,
                                                            'refused_quantity', l.refused_quantity,
@@ -25,7 +30,7 @@ public enum OrderStore {
         """
 
     static func decodeSuborder(_ row: Row) throws -> Suborder {
-        let lines = try StoredJSON.objects(Array(try row.jsonData("lines")), column: "lines").map { line in
+        let lines = try StoredJSON.objects(try row.jsonBytes("lines"), column: "lines").map { line in
             var decoded = SuborderLine(
                 id: try line.string("id"), orderLineId: try line.string("order_line_id"), sku: try line.string("sku"),
                 quantity: try line.int("quantity"), unitPrice: try line.int64("unit_price"))
@@ -34,7 +39,7 @@ public enum OrderStore {
             return decoded
         }
         var suborder = try decodeSuborder(row, lines: lines)
-        suborder.reroutedTo = try StoredJSON.strings(Array(try row.jsonData("rerouted_to")), column: "rerouted_to")
+        suborder.reroutedTo = try StoredJSON.strings(try row.jsonBytes("rerouted_to"), column: "rerouted_to")
         return suborder
     }
 
@@ -91,7 +96,7 @@ public enum OrderStore {
         """
 
     static func decodeOrder(_ row: Row, suborders: [Suborder]) throws -> Order {
-        let lines = try StoredJSON.objects(Array(try row.jsonData("lines")), column: "lines").map { line in
+        let lines = try StoredJSON.objects(try row.jsonBytes("lines"), column: "lines").map { line in
             OrderLine(
                 id: try line.string("id"), position: try line.int("position"), sku: try line.string("sku"),
                 quantity: try line.int("quantity"), cancelledQuantity: try line.int("cancelled_quantity"),
@@ -361,11 +366,7 @@ public enum OrderStore {
         let result = try await db.query(
             """
             SELECT s.*, l.id AS line_id, l.order_line_id, l.sku, l.quantity, l.unit_price, l.refused_quantity, l.refused_reason
-            FROM (SELECT s.id, s.order_id, s.vendor_id, s.location, s.status, s.currency, s.accept_by, s.ship_by,
-                         s.promised_delivery, s.routing_reason, s.vendor_routing_reason, s.candidates_considered,
-                         s.replaces, s.replaced_by, s.carrier, s.tracking_number, s.reason, s.delivered_at, s.created_at,
-                         s.updated_at, s.feed_xid, s.feed_seq,
-                         coalesce(s.fulfillment, (SELECT o.fulfillment FROM orders o WHERE o.id = s.order_id)) AS fulfillment,
+            FROM (SELECT \(suborderColumns), s.feed_xid,
                          ARRAY(SELECT r.id FROM suborders r WHERE r.replaces = s.id ORDER BY r.created_at, r.id) AS rerouted_to
                   FROM suborders s
                   WHERE s.vendor_id = $1
