@@ -362,7 +362,17 @@ public struct Session: Sendable {
 
     /// Generic plans until the end of the transaction (`is_local`): an explicit one, or the
     /// implicit one of a flush outside a transaction block, where `SET LOCAL` would warn.
-    static let genericPlanSetting = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
+    ///
+    /// With them, `random_page_cost` 1.1 (the value usually given for data in memory or on
+    /// SSD) instead of the default 4, for the same span. A generic plan cannot see the
+    /// parameters, and on small, hot tables (200 vendors in 3 pages) the default prices a
+    /// primary-key probe above a sequential scan within a few percent: the candidate read's
+    /// cached plan then flipped, from one connection or run to the next, between probing
+    /// `vendors_pkey` for the 4–6 candidate rows and hash-joining all 200 vendors
+    /// (bench/README.md, 2026-12-06). The plan is cached once per connection and reused,
+    /// so which one a connection got decided its cost for its whole life.
+    static let genericPlanSetting =
+        "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('random_page_cost', '1.1', true)"
 
     /// Several statements in one flush (with a pending `BEGIN` and check ahead of them), each
     /// result in order; the first error is thrown.

@@ -121,6 +121,13 @@ import Testing
             }
             #expect(inside == "force_generic_plan")
             #expect(pool.roundTrips.value - before == 2, "BEGIN, the setting and the read in one flush, then COMMIT")
+            let pageCost = "SELECT current_setting('random_page_cost') AS cost"
+            let costInside = try await pool.transaction(lazyBegin: true) { tx in
+                try await tx.preferGenericPlans()
+                return try await tx.query(pageCost).first?.string("cost")
+            }
+            #expect(costInside == "1.1", "index probes priced as on cached data, with the generic plans")
+            #expect(try await pool.query(pageCost).first?.string("cost") == "4", "undone at commit")
             #expect(try await pool.query(mode).first?.string("mode") == "auto", "undone at commit")
             await #expect(throws: Boom.self) {
                 try await pool.transaction(lazyBegin: true) { tx in
