@@ -119,10 +119,15 @@ public final class ConnectionPool: Sendable {
     /// when the connection turned out to be broken before anything was sent. `body` must
     /// therefore have no effects outside the transaction. When the answer to `COMMIT` never
     /// came, it throws `DatabaseOutcomeUnknown`; every other failure means nothing was committed.
+    ///
+    /// `bodyMayCommit`: the caller runs nothing in the transaction after `body`, so `body` may
+    /// end it with its last statement (`Transaction.executeCommitting`, one round trip fewer)
+    /// and throw `RetryTransaction` after that to have the whole body run again.
     public func transaction<T>(
         _ isolation: IsolationLevel = .readCommitted,
         maxAttempts: Int = 6,
         lazyBegin: Bool = false,
+        bodyMayCommit: Bool = false,
         _ body: (Transaction) async throws -> T
     ) async throws -> T {
         let deadline = currentDeadline
@@ -144,17 +149,20 @@ public final class ConnectionPool: Sendable {
                             throw failure.publicError
                         }
                     }
+                    let early = bodyMayCommit ? EarlyCommit() : nil
+                    session.earlyCommit = early
                     let pending = session.pendingBegin
-                    func began() -> Bool { pending?.wasSent ?? true }
+                    func open() -> Bool { (pending?.wasSent ?? true) && !(early?.isDone ?? false) }
                     let value: T
                     do {
                         value = try await body(Transaction(session: session))
                     } catch {
-                        if began(), session.connection.isHealthy { _ = try? await session.run("ROLLBACK", []) }
+                        if open(), session.connection.isHealthy { _ = try? await session.run("ROLLBACK", []) }
                         throw error
                     }
-                    // A transaction that ran no statement has nothing to commit.
-                    guard began() else { return value }
+                    // A transaction that ran no statement, or that committed with its last
+                    // one, has nothing to commit.
+                    guard open() else { return value }
                     do {
                         _ = try await session.run("COMMIT", [])
                     } catch let failure as ExchangeFailure {
@@ -167,6 +175,9 @@ public final class ConnectionPool: Sendable {
                 try await Task.sleep(nanoseconds: UInt64.random(in: 1_000_000...5_000_000) * UInt64(attempt))
             } catch let error as RetryableBegin {
                 if attempt >= maxAttempts { throw error.underlying }
+            } catch let retry as RetryTransaction {
+                if attempt >= maxAttempts { throw retry.exhausted }
+                logger.debug("running a committed-early transaction's body again", metadata: ["attempt": "\(attempt)"])
             }
         }
     }
@@ -320,6 +331,8 @@ public struct Session: Sendable {
     let deadline: ContinuousClock.Instant
     /// Set for a transaction begun lazily (`ConnectionPool.transaction(lazyBegin:)`).
     var pendingBegin: PendingBegin?
+    /// Set for a transaction whose body may commit it (`ConnectionPool.transaction(bodyMayCommit:)`).
+    var earlyCommit: EarlyCommit?
 
     /// Throws `DatabaseUnavailable` when the deadline passes (the connection is then closed,
     /// which rolls back any open transaction), `PostgresError` otherwise.

@@ -7,7 +7,11 @@ public import VendorRouting
 /// Order placement for any customer: a member of an organization gets its negotiated prices
 /// and its approval limit, then the ordinary placement decides (`OrderPlacement.place`).
 public enum BuyerPlacement {
-    public static func place(_ tx: Transaction, _ request: OrderRequest, cartId: String? = nil, now: Date = Date()) async throws -> Order {
+    /// `endsTransaction`: the caller runs nothing after it (`OrderPlacement.place` says what
+    /// that allows).
+    public static func place(
+        _ tx: Transaction, _ request: OrderRequest, cartId: String? = nil, now: Date = Date(), endsTransaction: Bool = false
+    ) async throws -> Order {
         var request = request
         let skus = Array(Set(request.lines.map(\.sku)))
         // The same statements on every order, each read by index: planned once per connection.
@@ -22,8 +26,10 @@ public enum BuyerPlacement {
             request.priceBook = terms.priceBook(forOrderCurrency: request.currency)
             request.approvalLimit = terms.approvalLimit
         }
-        var order = try await OrderPlacement.place(tx, request, offers: try CandidateStore.decodeStockOffers(reads[1]), now: now)
-        if cartId != nil || terms != nil {
+        let tags = cartId != nil || terms != nil
+        var order = try await OrderPlacement.place(
+            tx, request, offers: try CandidateStore.decodeStockOffers(reads[1]), now: now, endsTransaction: endsTransaction && !tags)
+        if tags {
             try await OrderStore.tag(tx, orderId: order.id, cartId: cartId, organizationId: terms?.organizationId)
             order.cartId = cartId
             order.organizationId = terms?.organizationId

@@ -10,7 +10,8 @@ struct AppConfiguration: Sendable {
     var adminToken: String?
     var poolSize = 2 * ProcessInfo.processInfo.activeProcessorCount
     /// `DB_PIPELINE=off` turns off the round-trip savings of issue 9 (the API-key cache whose
-    /// check rides on the first statement, the BEGIN sent with it) so that `bench/run` can
+    /// check rides on the first statement, the BEGIN sent with it, the COMMIT sent with the
+    /// last) so that `bench/run` can
     /// measure both in one run with one binary. On by default; not meant for production use.
     var dbPipeline = true
     var slaSweepSeconds = 30

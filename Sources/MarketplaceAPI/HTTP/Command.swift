@@ -31,11 +31,14 @@ struct CommandResult: Sendable {
 /// - a request that fails stores nothing, so it can be retried with the same key.
 ///
 /// The transaction begins lazily: `BEGIN` (and the caller's API-key check) leave in the same
-/// flush as the command's first statement, so an order costs three round trips (that flush,
-/// the placing statement, `COMMIT`) instead of five.
+/// flush as the command's first statement, and without a key `COMMIT` may leave with the
+/// command's last (`Transaction.executeCommitting`), so an order costs two round trips (that
+/// flush; the placing statement with `COMMIT`) instead of five.
 struct CommandRunner: Sendable {
     let pool: ConnectionPool
     let keyring: SecretKeyring
+    /// `BEGIN` leaves with the first statement and `COMMIT` may leave with the last
+    /// (`DB_PIPELINE`, on by default).
     var lazyBegin = true
 
     func run(
@@ -43,7 +46,9 @@ struct CommandRunner: Sendable {
         _ work: @escaping @Sendable (Transaction) async throws -> CommandResult
     ) async throws -> Response {
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else {
-            let result = try await pool.transaction(lazyBegin: lazyBegin) { try await work($0) }
+            // Nothing follows `work` here, so its last statement may commit (an order's placing
+            // statement does); with a key, the key's record is written after it.
+            let result = try await pool.transaction(lazyBegin: lazyBegin, bodyMayCommit: lazyBegin) { try await work($0) }
             return Self.response(result)
         }
         guard !key.isEmpty, key.utf8.count <= 255 else {

@@ -29,7 +29,7 @@ struct OrderController: Controller {
                 if principal.role == .operator, !(try await CatalogStore.channelExists(tx, code: orderRequest.channel)) {
                     throw DomainError.validation(field: "channel", "no channel '\(orderRequest.channel)'")
                 }
-                let order = try await BuyerPlacement.place(tx, orderRequest)
+                let order = try await BuyerPlacement.place(tx, orderRequest, endsTransaction: true)
                 return CommandResult(.created, order.json)
             }
         }

@@ -111,9 +111,13 @@ public enum OrderPlacement {
 
     /// `offers`: the candidates' stock as the caller already read it in this transaction
     /// (`stockOffersStatement`, sent with its own reads in one round trip); used for the first
-    /// attempt only.
+    /// attempt only. `endsTransaction`: the caller runs nothing after it, so the placing
+    /// statement may take `COMMIT` with it (`Transaction.mayCommitEarly`); an order whose
+    /// stock was taken meanwhile then has committed nothing and is placed again from the start
+    /// in a new transaction (`RetryTransaction`).
     public static func place(
-        _ tx: Transaction, _ request: OrderRequest, offers firstOffers: [StockOffer]? = nil, now: Date = Date()
+        _ tx: Transaction, _ request: OrderRequest, offers firstOffers: [StockOffer]? = nil, now: Date = Date(),
+        endsTransaction: Bool = false
     ) async throws -> Order {
         let orderId = Identifier.make("ord")
         let orderLines = request.lines.enumerated().map { i, line in
@@ -142,15 +146,19 @@ public enum OrderPlacement {
             // between our read and our lock.
             let placed = try await OrderStore.placeAtomically(
                 tx, units: Routing.units(routed.plan), order: order, suborders: suborders,
-                events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now)
+                events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now,
+                commits: endsTransaction && tx.mayCommitEarly)
+            if !placed, tx.hasCommitted { throw RetryTransaction(exhausted: contended) }
             return placed ? order : nil
         }
         switch outcome {
         case .routed(let order): return order
         case .unservable(let indexes): throw try await unservable(tx, request, lines: indexes)
-        case .contended: throw DomainError.conflict("Stock kept changing while the order was routed; try again.")
+        case .contended: throw contended
         }
     }
+
+    static var contended: DomainError { DomainError.conflict("Stock kept changing while the order was routed; try again.") }
 
     /// How the order would be routed now (`POST /v1/routing/quotes`): the same validation and
     /// planning as `place`, reading stock without locking it and writing nothing. An order

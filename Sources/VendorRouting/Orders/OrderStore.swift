@@ -260,15 +260,18 @@ public enum OrderStore {
     /// its lines, suborders, status events, outbox events and webhook deliveries. One round
     /// trip, and the row locks are held only until the commit that follows. Returns false,
     /// having written nothing, when some row no longer has the units.
+    /// `commits`: it is the transaction's last statement, and `COMMIT` may leave with it
+    /// (`Transaction.executeCommitting`).
     public static func placeAtomically(
-        _ tx: Transaction, units: [StockUnits], order: Order, suborders: [Suborder], events: [Outbox.Event], now: Date
+        _ tx: Transaction, units: [StockUnits], order: Order, suborders: [Suborder], events: [Outbox.Event], now: Date,
+        commits: Bool = false
     ) async throws -> Bool {
-        let result = try await tx.execute(
-            """
+        let statement: SQLQuery = """
             WITH \(StockReservations.guardedReserveCTEs(units)), \(orderInsertCTE(order)), \(suborderInsertCTEs(suborders, guarded: true)),
                \(Outbox.insertCTEs(Outbox.rows(events, now: now), guardedByVerdict: true))
             SELECT ok FROM verdict
-            """)
+            """
+        let result = commits ? try await tx.executeCommitting(statement) : try await tx.execute(statement)
         return try result.first?.bool("ok") ?? false
     }
 
