@@ -87,6 +87,12 @@ public struct JSONOutput: Sendable {
         JSONWriter.write(.double(value), into: &bytes)
     }
 
+    /// A value already written as JSON (one value, compact), as it is.
+    public mutating func json(_ written: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: written)
+    }
+
     /// An instant as the API writes it (`RFC3339.format`).
     public mutating func date(_ value: Date?) {
         guard let value else { return null() }

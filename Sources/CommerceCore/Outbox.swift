@@ -8,12 +8,19 @@ public enum Outbox {
     public struct Event: Sendable {
         public let vendorId: String
         public let type: String
-        public let data: JSONValue
+        /// The event's `data`, as JSON bytes.
+        public let dataJSON: [UInt8]
 
         public init(vendorId: String, type: String, data: JSONValue) {
+            self.init(vendorId: vendorId, type: type, dataJSON: JSONWriter.bytes(data))
+        }
+
+        /// `dataJSON`: one JSON value, already written (`JSONOutput`): an order's events are
+        /// written without building a `JSONValue` tree first.
+        public init(vendorId: String, type: String, dataJSON: [UInt8]) {
             self.vendorId = vendorId
             self.type = type
-            self.data = data
+            self.dataJSON = dataJSON
         }
     }
 
@@ -32,8 +39,16 @@ public enum Outbox {
             rows.ids.append(Identifier.make("msg"))
             rows.vendors.append(event.vendorId)
             rows.types.append(event.type)
-            rows.payloads.append(
-                JSONWriter.string(["type": .string(event.type), "timestamp": .string(timestamp), "data": event.data]))
+            var payload = JSONOutput(capacity: event.dataJSON.count + 96)
+            payload.beginObject()
+            payload.key("type")
+            payload.string(event.type)
+            payload.key("timestamp")
+            payload.string(timestamp)
+            payload.key("data")
+            payload.json(event.dataJSON)
+            payload.endObject()
+            rows.payloads.append(String(decoding: payload.bytes, as: UTF8.self))
         }
         return rows
     }

@@ -6,6 +6,13 @@ public import CommerceCore
 // added to one view and not the other fails there.
 
 extension Suborder {
+    /// `vendorJSON`'s bytes, for the events an order writes.
+    public var vendorJSONBytes: [UInt8] {
+        var out = JSONOutput(capacity: 1024)
+        write(to: &out, forVendor: true)
+        return out.bytes
+    }
+
     public func write(to out: inout JSONOutput, forVendor isVendor: Bool) {
         out.beginObject()
         out.key("id")

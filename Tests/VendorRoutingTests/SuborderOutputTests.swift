@@ -46,6 +46,20 @@ import Testing
         }
     }
 
+    @Test(arguments: fulfillments)
+    func anEventFromBytesIsTheEventFromTheTree(_ fulfillment: Fulfillment) throws {
+        let suborder = Self.suborder(fulfillment: fulfillment, filled: false)
+        let now = Date(timeIntervalSince1970: 1_796_000_100)
+        let fromBytes = Outbox.rows(
+            [Outbox.Event(vendorId: "ven_a", type: "suborder.created", dataJSON: suborder.vendorJSONBytes)], now: now)
+        let expected = JSONWriter.string([
+            "type": "suborder.created", "timestamp": .string(RFC3339.format(now)), "data": suborder.vendorJSON,
+        ])
+        #expect(fromBytes.payloads == [expected])
+        let fromTree = Outbox.rows([Outbox.Event(vendorId: "ven_a", type: "suborder.created", data: suborder.vendorJSON)], now: now)
+        #expect(fromTree.payloads == [expected])
+    }
+
     @Test func aPageOfSubordersIsOneValidDocument() throws {
         let suborders = Self.fulfillments.map { Self.suborder(fulfillment: $0, filled: true) }
         var out = JSONOutput()

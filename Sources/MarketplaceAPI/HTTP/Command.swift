@@ -8,15 +8,22 @@ import Postgres
 /// What a command produced: the status and body to answer with.
 struct CommandResult: Sendable {
     let status: HTTPResponse.Status
-    let body: JSONValue?
+    /// The body as JSON bytes, nil for none.
+    let body: [UInt8]?
     /// The body holds a secret shown only once (an API token, a webhook signing secret): its
     /// idempotency record is sealed with a key derived from the caller's token, and that with
     /// `MARKETPLACE_SECRET_KEY`, so the database never holds it readable.
     let sensitive: Bool
 
     init(_ status: HTTPResponse.Status, _ body: JSONValue?, sensitive: Bool = false) {
+        self.init(status, json: body.map { JSONWriter.bytes($0) }, sensitive: sensitive)
+    }
+
+    /// `json`: the body already written (`JSONOutput`), for an answer too frequent to build as
+    /// a `JSONValue` tree first (a placed order).
+    init(_ status: HTTPResponse.Status, json: [UInt8]?, sensitive: Bool = false) {
         self.status = status
-        self.body = body
+        self.body = json
         self.sensitive = sensitive
     }
 }
@@ -81,7 +88,7 @@ struct CommandRunner: Sendable {
                 return .replay(status: try row.int("status_code"), body: try row.string("response_body"))
             }
             let result = try await work(tx)
-            var bodyText = result.body.map { JSONWriter.string($0) } ?? ""
+            var bodyText = result.body.map { String(decoding: $0, as: UTF8.self) } ?? ""
             if result.sensitive {
                 let sealed = Sealing.seal(key: Self.replayKey(principal, key), Array(bodyText.utf8))
                 bodyText = Self.sealedPrefix + keyring.seal(sealed, context: Self.replayContext(scope: scope, key: key))
@@ -140,6 +147,6 @@ struct CommandRunner: Sendable {
 
     static func response(_ result: CommandResult) -> Response {
         guard let body = result.body else { return Response(status: result.status) }
-        return .json(body, status: result.status)
+        return .json(bytes: body, status: result.status)
     }
 }

@@ -30,7 +30,7 @@ struct OrderController: Controller {
                     throw DomainError.validation(field: "channel", "no channel '\(orderRequest.channel)'")
                 }
                 let order = try await BuyerPlacement.place(tx, orderRequest, endsTransaction: true)
-                return CommandResult(.created, order.json)
+                return CommandResult(.created, json: order.jsonBytes)
             }
         }
 

@@ -146,7 +146,8 @@ public enum OrderPlacement {
             // between our read and our lock.
             let placed = try await OrderStore.placeAtomically(
                 tx, units: Routing.units(routed.plan), order: order, suborders: suborders,
-                events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", data: $0.vendorJSON) }, now: now,
+                events: suborders.map { Outbox.Event(vendorId: $0.vendorId, type: "suborder.created", dataJSON: $0.vendorJSONBytes) },
+                now: now,
                 commits: endsTransaction && tx.mayCommitEarly)
             if !placed, tx.hasCommitted { throw RetryTransaction(exhausted: contended) }
             return placed ? order : nil
