@@ -369,7 +369,7 @@ public struct Session: Sendable {
             return try await connection.execute(sql, texts, deadline: deadline)
         }
         var statements = [PipelineStatement(sql, texts)]
-        if genericPlan { statements.insert(PipelineStatement(Self.genericPlanSetting), at: 0) }
+        if genericPlan { statements.insert(Self.genericPlanSetting, at: 0) }
         return try await runPipeline(statements, begin: begin, check: check).last!
     }
 
@@ -384,8 +384,11 @@ public struct Session: Sendable {
     /// `vendors_pkey` for the 4–6 candidate rows and hash-joining all 200 vendors
     /// (bench/README.md, 2026-12-06). The plan is cached once per connection and reused,
     /// so which one a connection got decided its cost for its whole life.
-    static let genericPlanSetting =
-        "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('random_page_cost', '1.1', true)"
+    ///
+    /// The values are parameters so that the statement is prepared once per connection like
+    /// any other: as plain text it was parsed and planned again in every flush it rode in.
+    static let genericPlanSetting = PipelineStatement(
+        "SELECT set_config('plan_cache_mode', $1, true), set_config('random_page_cost', $2, true)", ["force_generic_plan", "1.1"])
 
     /// Several statements in one flush (with a pending `BEGIN` and check ahead of them), each
     /// result in order; the first error is thrown.
@@ -401,13 +404,15 @@ public struct Session: Sendable {
             _ = try await run(sql, [])
             return
         }
-        _ = try await runPipeline([], begin: [sql], check: check)
+        _ = try await runPipeline([], begin: [PipelineStatement(sql)], check: check)
     }
 
     /// `begin`, then `check`, then `statements`, in one flush; the results of `statements`.
-    private func runPipeline(_ statements: [PipelineStatement], begin: [String]?, check: PipelineStatement?) async throws -> [QueryResult] {
+    private func runPipeline(_ statements: [PipelineStatement], begin: [PipelineStatement]?, check: PipelineStatement?) async throws
+        -> [QueryResult]
+    {
         var batch: [PipelineStatement] = []
-        for statement in begin ?? [] { batch.append(PipelineStatement(statement)) }
+        batch.append(contentsOf: begin ?? [])
         let checkIndex = batch.count
         if let check { batch.append(check) }
         let leading = batch.count
@@ -491,7 +496,8 @@ public struct Transaction: Sendable {
     public func preferGenericPlans() async throws {
         switch session.pendingBegin?.attach(Session.genericPlanSetting) {
         case .attached?, .alreadyAttached?: return
-        case .sendNow?, nil: try await query(Session.genericPlanSetting)
+        case .sendNow?, nil:
+            try await query(Session.genericPlanSetting.sql, Session.genericPlanSetting.parameters.map { $0 ?? "" })
         }
     }
 }

@@ -57,7 +57,7 @@ public final class DeferredCheck: Sendable {
 /// attached after it left, they are the caller's to send.
 final class PendingBegin: Sendable {
     let sql: String
-    private let state: Mutex<(taken: Bool, attached: [String])>
+    private let state: Mutex<(taken: Bool, attached: [PipelineStatement])>
 
     /// `sent`: the BEGIN already went out on its own (a transaction begun eagerly).
     init(_ sql: String, sent: Bool = false) {
@@ -66,11 +66,11 @@ final class PendingBegin: Sendable {
     }
 
     /// The BEGIN and what is attached to it, to send, once.
-    func take() -> [String]? {
+    func take() -> [PipelineStatement]? {
         state.withLock { state in
             if state.taken { return nil }
             state.taken = true
-            return [sql] + state.attached
+            return [PipelineStatement(sql)] + state.attached
         }
     }
 
@@ -83,10 +83,10 @@ final class PendingBegin: Sendable {
         case sendNow
     }
 
-    /// Attaches `statement` (no parameters, no result needed) to the transaction, once.
-    func attach(_ statement: String) -> Attachment {
+    /// Attaches `statement` (no result needed) to the transaction, once.
+    func attach(_ statement: PipelineStatement) -> Attachment {
         state.withLock { state in
-            if state.attached.contains(statement) { return .alreadyAttached }
+            if state.attached.contains(where: { $0.sql == statement.sql }) { return .alreadyAttached }
             state.attached.append(statement)
             return state.taken ? .sendNow : .attached
         }

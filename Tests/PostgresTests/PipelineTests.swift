@@ -151,6 +151,9 @@ import Testing
             #expect(try await pool.query(mode, [], genericPlan: true).first?.string("mode") == "force_generic_plan")
             #expect(pool.roundTrips.value - beforeAutocommit == 1, "the setting leaves with the statement")
             #expect(try await pool.query(mode).first?.string("mode") == "auto", "undone with the statement's transaction")
+            let prepared = try await pool.query(
+                "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE $1", ["%set_config('plan_cache_mode'%"])
+            #expect(try prepared.first?.int("n") == 1, "the setting is prepared once per connection, not parsed in every flush")
         }
     }
 

@@ -8,7 +8,11 @@ import Testing
 /// cancellation may take), even while a client holds a request open by trickling its body.
 @Suite struct GracefulShutdownTests {
     @Test func aTricklingRequestCannotHoldShutdownOpen() async throws {
-        try await TestDatabase.ready()
+        // A database of its own: `serve` runs the webhook dispatcher, which in the shared test
+        // database would claim other tests' due deliveries and, killed by this test mid-attempt,
+        // leave them leased for the attempt timeout + 30 s (a webhook test running beside it
+        // then waited in vain for its delivery).
+        let database = try await TestDatabase.fresh("marketplace_shutdown")
         let root = ReadmeWalkthroughTests.root
         let binary = root.appendingPathComponent(".build/debug/marketplace").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "no \(binary): build first")
@@ -48,7 +52,7 @@ import Testing
             print(json.dumps([out]))
             """
         let input: JSONValue = [
-            "db": .string(TestDatabase.url), "sql": .string(root.appendingPathComponent("sql").path), "binary": .string(binary),
+            "db": .string(database), "sql": .string(root.appendingPathComponent("sql").path), "binary": .string(binary),
         ]
         let result = try #require(try await Python.run(script, input: JSONWriter.string(input) + "\n")?.first)
         let seconds = try #require(
