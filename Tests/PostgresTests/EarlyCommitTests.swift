@@ -90,6 +90,31 @@ import Testing
         }
     }
 
+    @Test("a connection lost under the committing flush is never retried: the body ran once, and the pool carries on")
+    func lostConnectionIsNotRetried() async throws {
+        try await TestDB.withPool(size: 1) { pool in
+            try await TestDB.withTable(pool, columns: "id int PRIMARY KEY") { table in
+                let runs = AttemptCounter()
+                let killer = ConnectionPool(conninfo: TestDB.url, size: 1)
+                await #expect(throws: (any Error).self) {
+                    try await pool.transaction(lazyBegin: true, bodyMayCommit: true) { tx in
+                        _ = runs.next()
+                        let pid = try #require(try await tx.query("SELECT pg_backend_pid() AS pid").first).int("pid")
+                        let killed = try await killer.query("SELECT pg_terminate_backend($1, 5000) AS ok", [pid])
+                        #expect(try killed.first?.bool("ok") == true)
+                        _ = try await tx.executeCommitting(insert(table, 1))
+                    }
+                }
+                await killer.shutdown()
+                #expect(runs.value == 1, "a flush that carried COMMIT is never sent again")
+                #expect(await pool.inUse() == 0)
+                #expect(try await pool.query("SELECT $1::int AS v", [9]).first?.int("v") == 9, "a new connection serves")
+                let count = try await pool.query("SELECT count(*) AS n FROM \(table)")
+                #expect(try count.first?.int("n") == 0, "the terminated backend committed nothing")
+            }
+        }
+    }
+
     @Test("a pending BEGIN keeps COMMIT apart, so a lost connection can still be retried safely")
     func pendingBeginCommitsApart() async throws {
         try await TestDB.withPool(size: 1) { pool in
