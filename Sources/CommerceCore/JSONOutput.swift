@@ -16,6 +16,9 @@ public struct JSONOutput: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// What was written, as text (for a statement parameter or a stored payload).
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
     private mutating func separate() {
         if !atStart { bytes.append(44) }
         atStart = false

@@ -48,7 +48,7 @@ public enum Outbox {
             payload.key("data")
             payload.json(event.dataJSON)
             payload.endObject()
-            rows.payloads.append(String(decoding: payload.bytes, as: UTF8.self))
+            rows.payloads.append(payload.text)
         }
         return rows
     }

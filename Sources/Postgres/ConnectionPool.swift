@@ -497,7 +497,11 @@ public struct Transaction: Sendable {
         switch session.pendingBegin?.attach(Session.genericPlanSetting) {
         case .attached?, .alreadyAttached?: return
         case .sendNow?, nil:
-            try await query(Session.genericPlanSetting.sql, Session.genericPlanSetting.parameters.map { $0 ?? "" })
+            do {
+                _ = try await session.runBatch([Session.genericPlanSetting])
+            } catch let failure as ExchangeFailure {
+                throw failure.publicError
+            }
         }
     }
 }

@@ -54,11 +54,11 @@ struct AuthMiddleware: RouterMiddleware {
     static let inForceSQL = "SELECT api_key_in_force($1, $2)"
     static let revokedSQLState = "MK401"
 
+    private static let bearerScheme: [UInt8] = Array("bearer ".utf8)
+
     /// The token of `Bearer <token>` (scheme case-insensitive), without the optional white space
     /// (spaces, tabs) HTTP allows around it; nil for any other scheme. Byte-wise: Foundation's
     /// `trimmingCharacters` cost 1.6 % of the server's CPU per order in bench/run's profile.
-    private static let bearerScheme: [UInt8] = Array("bearer ".utf8)
-
     static func bearerToken(_ header: String) -> String? {
         let bytes = Array(header.utf8)
         let scheme = bearerScheme

@@ -189,7 +189,7 @@ public enum OrderStore {
             out.endObject()
         }
         out.endArray()
-        return JSONText(String(decoding: out.bytes, as: UTF8.self))
+        return JSONText(out.text)
     }
 
     static func suborderRecords(_ suborders: [Suborder]) -> (suborders: JSONText, lines: JSONText) {
@@ -253,7 +253,7 @@ public enum OrderStore {
         }
         subs.endArray()
         lines.endArray()
-        return (JSONText(String(decoding: subs.bytes, as: UTF8.self)), JSONText(String(decoding: lines.bytes, as: UTF8.self)))
+        return (JSONText(subs.text), JSONText(lines.text))
     }
 
     /// The order and its lines, written only when `verdict.ok`.
