@@ -184,6 +184,9 @@ public struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         return waiters.remove(at: index).waiter
     }
 
+    /// The nearest deadline of the tasks waiting, nil when nobody waits.
+    public var earliestDeadline: ContinuousClock.Instant? { waiters.lazy.map(\.deadline).min() }
+
     /// Removes and returns the waiters whose deadline has passed.
     public mutating func expireWaiters(now: ContinuousClock.Instant) -> [Waiter] {
         var expired: [Waiter] = []

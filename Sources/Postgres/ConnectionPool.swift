@@ -23,6 +23,8 @@ public final class ConnectionPool: Sendable {
     /// A mutex rather than an actor: leasing and releasing stay synchronous (no hop on the hot
     /// path), and a cancelled or expired waiter is removed the moment it happens.
     private let state: Mutex<PoolStateMachine<Connection, Waiter>>
+    /// The deadline the line's expiry timer is armed for, nil when none is (`scheduleExpiry`).
+    private let expiryArmedFor = Mutex<ContinuousClock.Instant?>(nil)
     /// Connections are retired after this long. A PostgreSQL backend keeps the plans it
     /// cached (its own foreign-key checks included) for its lifetime; on a young database
     /// those were made against empty tables and scan sequentially until replanned.
@@ -271,11 +273,29 @@ public final class ConnectionPool: Sendable {
 
     /// Wakes the line when `deadline` passes, in case nothing is released before then. The
     /// slack keeps a timer that fires a hair early (another clock) from finding nobody expired.
+    ///
+    /// One timer serves the whole line: it is armed for the nearest deadline and, when it fires,
+    /// re-armed for the nearest one left. A timer per waiter (armed at every queued lease and
+    /// never cancelled) kept thousands alive at a few thousand leases a second, each firing
+    /// for nothing five seconds later, and every other timer of that event loop paid for the
+    /// size of its heap: 8 % of the server's CPU on a one-statement route.
     private func scheduleExpiry(at deadline: ContinuousClock.Instant) {
+        let arm = expiryArmedFor.withLock { armed in
+            if let armed, armed <= deadline { return false }
+            armed = deadline
+            return true
+        }
+        guard arm else { return }
         let delay = deadline - .now + .milliseconds(1)
         MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(delay.nanosecondsClamped)) {
             let expired = self.state.withLock { $0.expireWaiters(now: .now) }
             for waiter in expired { waiter.resume(throwing: DatabaseUnavailable(.deadlineExceeded)) }
+            // Disarmed before the line is looked at again: a waiter queued after this look
+            // arms a timer of its own.
+            self.expiryArmedFor.withLock { armed in
+                if armed == deadline { armed = nil }
+            }
+            if let next = self.state.withLock({ $0.earliestDeadline }) { self.scheduleExpiry(at: next) }
         }
     }
 

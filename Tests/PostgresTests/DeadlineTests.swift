@@ -76,6 +76,42 @@ import Testing
         }
     }
 
+    @Test("waiters with different deadlines each end at their own, whatever the order they queued in")
+    func waitersEndAtTheirOwnDeadlines() async throws {
+        try await TestDB.withPool(size: 1) { pool in
+            let holder = Task { try await pool.withConnection { session in try await session.query("SELECT pg_sleep(3)") } }
+            while await pool.inUse() == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            // One timer serves the line (this pool runs no housekeeping, so nothing else expires
+            // waiters): a later waiter with a nearer deadline must arm an earlier timer, and a
+            // waiter queued behind a nearer deadline must be re-armed for when that one fires.
+            // Missing either, a waiter ends at the first one's timer (1.5 s), or only when the
+            // connection comes free (3 s) and its statement succeeds. The bounds above allow
+            // for a loaded machine's late timers.
+            func waiter(_ timeout: Duration) -> Task<(Duration, Bool), Never> {
+                Task {
+                    let start = ContinuousClock.now
+                    do {
+                        _ = try await DatabaseDeadline.withTimeout(timeout) { try await pool.query("SELECT 1") }
+                        return (ContinuousClock.now - start, false)
+                    } catch {
+                        return (ContinuousClock.now - start, (error as? DatabaseUnavailable)?.reason == .deadlineExceeded)
+                    }
+                }
+            }
+            let first = waiter(.milliseconds(1500))
+            while pool.waiting < 1 { try await Task.sleep(for: .milliseconds(2)) }
+            let nearer = waiter(.milliseconds(250))
+            while pool.waiting < 2 { try await Task.sleep(for: .milliseconds(2)) }
+            let behind = waiter(.milliseconds(600))
+            let (a, b, c) = (await first.value, await nearer.value, await behind.value)
+            #expect(b.1 && b.0 >= .milliseconds(240) && b.0 < .milliseconds(1200), "the nearer deadline: \(b)")
+            #expect(c.1 && c.0 >= .milliseconds(590) && c.0 < .milliseconds(1400), "the deadline behind it: \(c)")
+            #expect(a.1 && a.0 >= .milliseconds(1490) && a.0 < .milliseconds(2900), "the first waiter: \(a)")
+            #expect(pool.waiting == 0)
+            _ = try await holder.value
+        }
+    }
+
     @Test("a cancelled waiter leaves the line at once")
     func cancelledWaiterLeaves() async throws {
         try await TestDB.withPool(size: 1) { pool in
