@@ -455,22 +455,25 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         var columns: [String] = []
         columns.reserveCapacity(columnCount)
         for c in 0..<columnCount { columns.append(String(cString: PQfname(result, Int32(c)))) }
-        var values: [[String?]] = []
-        values.reserveCapacity(rowCount)
-        for r in 0..<rowCount {
-            var row: [String?] = []
-            row.reserveCapacity(columnCount)
-            for c in 0..<columnCount {
-                if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
-                    row.append(nil)
+        var size = 0
+        for r in 0..<Int32(rowCount) {
+            for c in 0..<Int32(columnCount) { size += Int(PQgetlength(result, r, c)) }
+        }
+        var cells = ResultCells.Builder(columns: columns, rowCount: rowCount, byteCapacity: size)
+        for r in 0..<Int32(rowCount) {
+            for c in 0..<Int32(columnCount) {
+                if PQgetisnull(result, r, c) == 1 {
+                    cells.appendNull()
                 } else {
-                    row.append(String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                    let length = Int(PQgetlength(result, r, c))
+                    PQgetvalue(result, r, c).withMemoryRebound(to: UInt8.self, capacity: length) {
+                        cells.append(UnsafeBufferPointer(start: $0, count: length))
+                    }
                 }
             }
-            values.append(row)
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return QueryResult(columns: columns, values: values, affectedRows: affected)
+        return QueryResult(columns: columns, cells: cells.build(), affectedRows: affected)
     }
 
     private static func error(from result: OpaquePointer, pointer: OpaquePointer) -> PostgresError {

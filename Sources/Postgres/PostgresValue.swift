@@ -82,7 +82,12 @@ public enum PostgresTimestamp {
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]`, PostgreSQL's ISO output.
     public static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
+    /// `parse` of UTF-8 bytes: a row's cell, without making a string of it first.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         var i = 0
         func number(_ count: Int) -> Int64? {
             guard i + count <= bytes.count else { return nil }

@@ -8,11 +8,18 @@ public struct QueryResult: Sendable {
     public let affectedRows: Int
 
     public init(columns: [String], values: [[String?]], affectedRows: Int) {
+        var cells = ResultCells.Builder(columns: columns, rowCount: values.count)
+        for row in values {
+            for value in row {
+                if let value { cells.append(Array(value.utf8)) } else { cells.appendNull() }
+            }
+        }
+        self.init(columns: columns, cells: cells.build(), affectedRows: affectedRows)
+    }
+
+    init(columns: [String], cells: ResultCells, affectedRows: Int) {
         self.columns = columns
-        var index: [String: Int] = [:]
-        for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
-        let lookup = ColumnIndex(positions: index)
-        self.rows = values.map { Row(values: $0, columns: lookup) }
+        self.rows = (0..<cells.rowCount).map { Row(cells: cells, index: $0) }
         self.affectedRows = affectedRows
     }
 
@@ -20,78 +27,176 @@ public struct QueryResult: Sendable {
     public var isEmpty: Bool { rows.isEmpty }
 }
 
-/// Column name → position, shared by every row of a result.
-public final class ColumnIndex: Sendable {
+/// Every value of a result in one byte buffer, with each cell's place in it, and the column
+/// names' positions, shared by all its rows.
+///
+/// One buffer instead of a `String` per cell: a feed page of 50 suborders has some 1,500
+/// cells, and making, keeping and freeing a string for each (most are longer than the 15
+/// bytes a string holds inline) was a tenth of the server's work for the page. Numbers,
+/// booleans and timestamps are now read from the bytes; a string is made only when asked for.
+final class ResultCells: Sendable {
+    let bytes: [UInt8]
+    /// Per cell (row-major): where its bytes start, and how many there are, -1 for NULL.
+    let starts: [Int32]
+    let lengths: [Int32]
+    let columnCount: Int
+    let rowCount: Int
     let positions: [String: Int]
-    init(positions: [String: Int]) { self.positions = positions }
+
+    private init(bytes: [UInt8], starts: [Int32], lengths: [Int32], columnCount: Int, rowCount: Int, positions: [String: Int]) {
+        self.bytes = bytes
+        self.starts = starts
+        self.lengths = lengths
+        self.columnCount = columnCount
+        self.rowCount = rowCount
+        self.positions = positions
+    }
+
+    struct Builder {
+        private var bytes: [UInt8] = []
+        private var starts: [Int32] = []
+        private var lengths: [Int32] = []
+        private let columns: [String]
+        private let rowCount: Int
+
+        init(columns: [String], rowCount: Int, byteCapacity: Int = 0) {
+            self.columns = columns
+            self.rowCount = rowCount
+            bytes.reserveCapacity(byteCapacity)
+            starts.reserveCapacity(rowCount * columns.count)
+            lengths.reserveCapacity(rowCount * columns.count)
+        }
+
+        mutating func append(_ value: some Collection<UInt8>) {
+            starts.append(Int32(bytes.count))
+            lengths.append(Int32(value.count))
+            bytes.append(contentsOf: value)
+        }
+
+        mutating func appendNull() {
+            starts.append(Int32(bytes.count))
+            lengths.append(-1)
+        }
+
+        func build() -> ResultCells {
+            var positions: [String: Int] = [:]
+            for (i, name) in columns.enumerated() where positions[name] == nil { positions[name] = i }
+            return ResultCells(
+                bytes: bytes, starts: starts, lengths: lengths, columnCount: columns.count, rowCount: rowCount,
+                positions: positions)
+        }
+    }
 }
 
 /// One row; values are PostgreSQL's text output. Decoding failures throw `RowDecodingError`.
 public struct Row: Sendable {
-    public let values: [String?]
-    let columns: ColumnIndex
+    let cells: ResultCells
+    let index: Int
 
-    func raw(_ column: String) throws -> String? {
-        guard let position = columns.positions[column] else {
+    /// The cell's bytes in `cells.bytes`, nil for NULL.
+    private func cell(_ column: String) throws -> Range<Int>? {
+        guard let position = cells.positions[column] else {
             throw RowDecodingError(column: column, reason: "no such column")
         }
-        return values[position]
+        let k = index * cells.columnCount + position
+        let length = Int(cells.lengths[k])
+        guard length >= 0 else { return nil }
+        let start = Int(cells.starts[k])
+        return start..<(start + length)
     }
 
-    func required(_ column: String) throws -> String {
-        guard let value = try raw(column) else {
-            throw RowDecodingError(column: column, reason: "unexpected NULL")
-        }
-        return value
+    private func requiredCell(_ column: String) throws -> Range<Int> {
+        guard let range = try cell(column) else { throw RowDecodingError(column: column, reason: "unexpected NULL") }
+        return range
     }
 
-    public func isNull(_ column: String) throws -> Bool { try raw(column) == nil }
+    private func text(_ range: Range<Int>) -> String {
+        cells.bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
+
+    /// Applies `body` to the cell's bytes without copying them.
+    private func withBytes<T>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        cells.bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    func raw(_ column: String) throws -> String? { try cell(column).map(text) }
+
+    func required(_ column: String) throws -> String { text(try requiredCell(column)) }
+
+    public func isNull(_ column: String) throws -> Bool { try cell(column) == nil }
 
     public func string(_ column: String) throws -> String { try required(column) }
     public func optionalString(_ column: String) throws -> String? { try raw(column) }
 
     public func int(_ column: String) throws -> Int {
-        guard let value = Int(try required(column)) else { throw RowDecodingError(column: column, reason: "not an integer") }
-        return value
+        Int(try int64(column))
     }
 
     public func optionalInt(_ column: String) throws -> Int? {
-        guard let text = try raw(column) else { return nil }
-        guard let value = Int(text) else { throw RowDecodingError(column: column, reason: "not an integer") }
-        return value
+        try optionalInt64(column).map { Int($0) }
     }
 
     public func int64(_ column: String) throws -> Int64 {
-        guard let value = Int64(try required(column)) else {
+        guard let value = withBytes(try requiredCell(column), Self.parseInteger) else {
             throw RowDecodingError(column: column, reason: "not an integer")
         }
         return value
     }
 
     public func optionalInt64(_ column: String) throws -> Int64? {
-        guard let text = try raw(column) else { return nil }
-        guard let value = Int64(text) else { throw RowDecodingError(column: column, reason: "not an integer") }
+        guard let range = try cell(column) else { return nil }
+        guard let value = withBytes(range, Self.parseInteger) else {
+            throw RowDecodingError(column: column, reason: "not an integer")
+        }
         return value
     }
 
-    public func bool(_ column: String) throws -> Bool {
-        switch try required(column) {
-        case "t", "true": return true
-        case "f", "false": return false
-        default: throw RowDecodingError(column: column, reason: "not a boolean")
+    /// An optional minus sign and decimal digits, as PostgreSQL prints integers; nil for
+    /// anything else or a value beyond 64 bits.
+    static func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative { i = 1 }
+        guard i < bytes.count else { return nil }
+        var value: Int64 = 0
+        while i < bytes.count {
+            let digit = bytes[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+            // Accumulated as a negative number: Int64.min has no positive counterpart.
+            let (next, o2) = shifted.subtractingReportingOverflow(Int64(digit))
+            guard !o1, !o2 else { return nil }
+            value = next
+            i += 1
         }
+        if negative { return value }
+        let (positive, overflow) = Int64(0).subtractingReportingOverflow(value)
+        return overflow ? nil : positive
+    }
+
+    public func bool(_ column: String) throws -> Bool {
+        let value = withBytes(try requiredCell(column)) { bytes -> Bool? in
+            switch bytes.count {
+            case 1: bytes[0] == UInt8(ascii: "t") ? true : bytes[0] == UInt8(ascii: "f") ? false : nil
+            case 4: bytes.elementsEqual("true".utf8) ? true : nil
+            case 5: bytes.elementsEqual("false".utf8) ? false : nil
+            default: nil
+            }
+        }
+        guard let value else { throw RowDecodingError(column: column, reason: "not a boolean") }
+        return value
     }
 
     public func date(_ column: String) throws -> Date {
-        guard let value = PostgresTimestamp.parse(try required(column)) else {
+        guard let value = withBytes(try requiredCell(column), PostgresTimestamp.parse) else {
             throw RowDecodingError(column: column, reason: "not a timestamp")
         }
         return value
     }
 
     public func optionalDate(_ column: String) throws -> Date? {
-        guard let text = try raw(column) else { return nil }
-        guard let value = PostgresTimestamp.parse(text) else {
+        guard let range = try cell(column) else { return nil }
+        guard let value = withBytes(range, PostgresTimestamp.parse) else {
             throw RowDecodingError(column: column, reason: "not a timestamp")
         }
         return value
@@ -105,14 +210,14 @@ public struct Row: Sendable {
     }
 
     /// A `json`/`jsonb` column as its UTF-8 text, ready for a JSON decoder.
-    public func jsonData(_ column: String) throws -> Data { Data(try required(column).utf8) }
+    public func jsonData(_ column: String) throws -> Data { Data(cells.bytes[try requiredCell(column)]) }
 
-    /// A `json`/`jsonb` column as UTF-8 bytes, copied once (`jsonData` then `Array` copies twice).
-    public func jsonBytes(_ column: String) throws -> [UInt8] { Array(try required(column).utf8) }
+    /// A `json`/`jsonb` column as UTF-8 bytes, copied once.
+    public func jsonBytes(_ column: String) throws -> [UInt8] { Array(cells.bytes[try requiredCell(column)]) }
 
     public func optionalJSONData(_ column: String) throws -> Data? {
-        guard let text = try raw(column) else { return nil }
-        return Data(text.utf8)
+        guard let range = try cell(column) else { return nil }
+        return Data(cells.bytes[range])
     }
 
     public func double(_ column: String) throws -> Double {
