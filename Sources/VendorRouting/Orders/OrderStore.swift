@@ -43,26 +43,46 @@ public enum OrderStore {
         return suborder
     }
 
+    /// The suborder columns of one result, resolved once for all its rows.
+    struct SuborderColumns {
+        let id, orderId, vendorId, location, status, currency, acceptBy, shipBy, promisedDelivery: Column
+        let routingReason, vendorRoutingReason, candidatesConsidered, replaces, replacedBy: Column
+        let carrier, trackingNumber, reason, deliveredAt, createdAt, updatedAt, fulfillment: Column
+
+        init(_ row: Row) {
+            (id, orderId, vendorId, location) = (row.column("id"), row.column("order_id"), row.column("vendor_id"), row.column("location"))
+            (status, currency) = (row.column("status"), row.column("currency"))
+            (acceptBy, shipBy, promisedDelivery) = (row.column("accept_by"), row.column("ship_by"), row.column("promised_delivery"))
+            (routingReason, vendorRoutingReason) = (row.column("routing_reason"), row.column("vendor_routing_reason"))
+            candidatesConsidered = row.column("candidates_considered")
+            (replaces, replacedBy) = (row.column("replaces"), row.column("replaced_by"))
+            (carrier, trackingNumber, reason) = (row.column("carrier"), row.column("tracking_number"), row.column("reason"))
+            (deliveredAt, createdAt, updatedAt) = (row.column("delivered_at"), row.column("created_at"), row.column("updated_at"))
+            fulfillment = row.column("fulfillment")
+        }
+    }
+
     /// The suborder's own columns; its lines come from the caller (a JSON column or joined rows).
-    static func decodeSuborder(_ row: Row, lines: [SuborderLine]) throws -> Suborder {
-        guard let status = SuborderStatus(rawValue: try row.string("status")) else {
+    static func decodeSuborder(_ row: Row, lines: [SuborderLine], columns: SuborderColumns? = nil) throws -> Suborder {
+        let c = columns ?? SuborderColumns(row)
+        guard let status = SuborderStatus(rawValue: try row.string(c.status)) else {
             throw RowDecodingError(column: "status", reason: "unknown suborder status")
         }
-        guard let fulfillment = Fulfillment(json: try JSONParser.parse(try row.jsonBytes("fulfillment"))) else {
+        guard let fulfillment = Fulfillment(json: try JSONParser.parse(try row.jsonBytes(c.fulfillment))) else {
             throw RowDecodingError(column: "fulfillment", reason: "unreadable suborder fulfillment")
         }
         return Suborder(
-            id: try row.string("id"), orderId: try row.string("order_id"), vendorId: try row.string("vendor_id"),
-            location: try row.string("location"), fulfillment: fulfillment, status: status, currency: try row.string("currency"),
+            id: try row.string(c.id), orderId: try row.string(c.orderId), vendorId: try row.string(c.vendorId),
+            location: try row.string(c.location), fulfillment: fulfillment, status: status, currency: try row.string(c.currency),
             lines: lines,
-            acceptBy: try row.date("accept_by"), shipBy: try row.date("ship_by"),
-            promisedDelivery: try row.date("promised_delivery"), routingReason: try row.string("routing_reason"),
-            vendorRoutingReason: try row.string("vendor_routing_reason"),
-            candidatesConsidered: try row.int("candidates_considered"), replaces: try row.optionalString("replaces"),
-            replacedBy: try row.optionalString("replaced_by"), carrier: try row.optionalString("carrier"),
-            trackingNumber: try row.optionalString("tracking_number"), reason: try row.optionalString("reason"),
-            deliveredAt: try row.optionalDate("delivered_at"), createdAt: try row.date("created_at"),
-            updatedAt: try row.date("updated_at"))
+            acceptBy: try row.date(c.acceptBy), shipBy: try row.date(c.shipBy),
+            promisedDelivery: try row.date(c.promisedDelivery), routingReason: try row.string(c.routingReason),
+            vendorRoutingReason: try row.string(c.vendorRoutingReason),
+            candidatesConsidered: try row.int(c.candidatesConsidered), replaces: try row.optionalString(c.replaces),
+            replacedBy: try row.optionalString(c.replacedBy), carrier: try row.optionalString(c.carrier),
+            trackingNumber: try row.optionalString(c.trackingNumber), reason: try row.optionalString(c.reason),
+            deliveredAt: try row.optionalDate(c.deliveredAt), createdAt: try row.date(c.createdAt),
+            updatedAt: try row.date(c.updatedAt))
     }
 
     // MARK: reads
@@ -439,27 +459,36 @@ public enum OrderStore {
             genericPlan: true)
         var page: [(Suborder, xid: String, seq: Int64)] = []
         page.reserveCapacity(limit)
+        guard let head = result.first else { return page }
+        let columns = SuborderColumns(head)
+        let (lineId, orderLineId, sku, quantity) = (
+            head.column("line_id"), head.column("order_line_id"), head.column("sku"), head.column("quantity")
+        )
+        let (unitPrice, refusedQuantity, refusedReason) = (
+            head.column("unit_price"), head.column("refused_quantity"), head.column("refused_reason")
+        )
+        let (reroutedTo, feedXid, feedSeq) = (head.column("rerouted_to"), head.column("feed_xid"), head.column("feed_seq"))
         var start = 0
         let rows = result.rows
         while start < rows.count {
-            let id = try rows[start].string("id")
+            let id = try rows[start].string(columns.id)
             var end = start + 1
-            while end < rows.count, try rows[end].string("id") == id { end += 1 }
+            while end < rows.count, try rows[end].string(columns.id) == id { end += 1 }
             var lines: [SuborderLine] = []
             lines.reserveCapacity(end - start)
-            for row in rows[start..<end] where !(try row.isNull("line_id")) {
+            for row in rows[start..<end] where !(try row.isNull(lineId)) {
                 var line = SuborderLine(
-                    id: try row.string("line_id"), orderLineId: try row.string("order_line_id"), sku: try row.string("sku"),
-                    quantity: try row.int("quantity"), unitPrice: try row.int64("unit_price"))
-                line.refusedQuantity = try row.int("refused_quantity")
-                line.refusedReason = try row.optionalString("refused_reason")
+                    id: try row.string(lineId), orderLineId: try row.string(orderLineId), sku: try row.string(sku),
+                    quantity: try row.int(quantity), unitPrice: try row.int64(unitPrice))
+                line.refusedQuantity = try row.int(refusedQuantity)
+                line.refusedReason = try row.optionalString(refusedReason)
                 lines.append(line)
             }
             let first = rows[start]
-            var suborder = try decodeSuborder(first, lines: lines)
-            suborder.reroutedTo = try first.stringArray("rerouted_to")
+            var suborder = try decodeSuborder(first, lines: lines, columns: columns)
+            suborder.reroutedTo = try first.stringArray(reroutedTo)
             // xid8's text form is its decimal number, as the cursor carries it.
-            page.append((suborder, try first.string("feed_xid"), try first.int64("feed_seq")))
+            page.append((suborder, try first.string(feedXid), try first.int64(feedSeq)))
             start = end
         }
         return page

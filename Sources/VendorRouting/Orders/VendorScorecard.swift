@@ -51,7 +51,7 @@ public enum ScorecardStore {
 
     public static func scorecard(_ db: any Queryable, vendorId: String, days: Int) async throws -> VendorScorecard {
         let row = try await db.query(sql, [vendorId, days]).first
-        func count(_ column: String) throws -> Int { try row?.optionalInt(column) ?? 0 }
+        func count(_ column: Column) throws -> Int { try row?.optionalInt(column) ?? 0 }
         var median: Double?
         if let row, !(try row.isNull("median_accept_seconds")) { median = try row.double("median_accept_seconds") }
         return VendorScorecard(
