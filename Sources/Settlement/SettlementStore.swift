@@ -11,6 +11,9 @@ public enum SettlementStore {
     /// the same key, so at most one run is being built at a time across all of them.
     public static let runLockKey: Int64 = 0x7365_746C_5F72_756E  // "setl_run"
 
+    /// PostgreSQL's `work_mem` while a run is built (that transaction only).
+    static let workMem = "64MB"
+
     /// Rows per multi-row INSERT.
     static let batchSize = 2000
 
@@ -32,6 +35,10 @@ public enum SettlementStore {
         guard try locked.first?.bool("locked") == true else {
             throw DomainError.conflict("Another settlement run is being built right now; try again when it has finished.")
         }
+        // A chunk's copy sorts up to `linesPerChunk` lines and its grouping hashes them: with the
+        // default 4 MB they spilled to temporary files (15 MB per chunk, logged with
+        // log_temp_files). One run at a time holds the lock above, so the memory is bounded.
+        try await tx.query("SELECT set_config('work_mem', $1, true)", [Self.workMem])
         let runId = Identifier.make("setl")
         try await tx.query(
             "INSERT INTO settlement_runs (id, status, period_end, created_at) VALUES ($1, 'draft', $2, $3)",

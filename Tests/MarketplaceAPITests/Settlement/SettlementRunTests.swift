@@ -437,13 +437,17 @@ struct SettlementEndToEndTests {
         #expect(throws: (any Error).self) { try Settle.parse([]) }
         let parsed = try Settle.parse(["--period-end", "2026-11-30T23:59:59Z"])
         #expect(parsed.periodEnd == "2026-11-30T23:59:59Z")
-        try await TestServer.run { server in
+        // One connection, so the run's transaction and the reads around it share a session: the
+        // larger work_mem a run is built with must end with its transaction.
+        try await TestServer.run(configure: { $0.poolSize = 1 }) { server in
             let w = try await W.open(server)
             let v = try await w.vendor(commissionRateBps: 1000)
             let sku = try await w.item(v, category: Fixtures.unique("cat"), price: 100)
             try await w.deliver([(sku, 1)])
+            let workMem = try await server.pool.query("SHOW work_mem").first?.string("work_mem")
             let run = try await Settle.createRun(
                 server.pool, migrator: try TestDatabase.migrator(), periodEnd: Date(), defaultCommissionBps: 1000)
+            #expect(try await server.pool.query("SHOW work_mem").first?.string("work_mem") == workMem)
             #expect(run.status == .draft)
             #expect(W.statement(run.json, vendor: v)?["gross_sales"]?.intValue == 100)
             let got = try await w.finance.get("/v1/settlement-runs/\(run.id)")
