@@ -32,8 +32,9 @@ public struct QueryResult: Sendable {
 ///
 /// One buffer instead of a `String` per cell: a feed page of 50 suborders has some 1,500
 /// cells, and making, keeping and freeing a string for each (most are longer than the 15
-/// bytes a string holds inline) was a tenth of the server's work for the page. Numbers,
-/// booleans and timestamps are now read from the bytes; a string is made only when asked for.
+/// bytes a string holds inline), then parsing numbers and timestamps from those strings, was
+/// several per cent of the server's CPU for the page. Numbers, booleans and timestamps are now
+/// read from the bytes; a string is made only when asked for.
 final class ResultCells: Sendable {
     let bytes: [UInt8]
     /// Per cell (row-major): where its bytes start, and how many there are, -1 for NULL.
@@ -94,7 +95,9 @@ final class ResultCells: Sendable {
 /// resolved column used on a row of another result is looked up by name there.
 public struct Column: Sendable, ExpressibleByStringLiteral {
     public let name: String
-    fileprivate let resolved: (cells: ObjectIdentifier, position: Int)?
+    /// The result it was resolved against (held, so no other result can take its place in
+    /// memory and be mistaken for it) and the position there.
+    fileprivate let resolved: (cells: ResultCells, position: Int)?
 
     public init(_ name: String) {
         self.name = name
@@ -105,7 +108,7 @@ public struct Column: Sendable, ExpressibleByStringLiteral {
 
     fileprivate init(_ name: String, cells: ResultCells) {
         self.name = name
-        self.resolved = cells.positions[name].map { (ObjectIdentifier(cells), $0) }
+        self.resolved = cells.positions[name].map { (cells, $0) }
     }
 }
 
@@ -125,7 +128,7 @@ public struct Row: Sendable {
     /// The cell's bytes in `cells.bytes`, nil for NULL.
     private func cell(_ column: Column) throws -> Range<Int>? {
         let position: Int
-        if let resolved = column.resolved, resolved.cells == ObjectIdentifier(cells) {
+        if let resolved = column.resolved, resolved.cells === cells {
             position = resolved.position
         } else if let found = cells.positions[column.name] {
             position = found

@@ -57,6 +57,25 @@ struct RowDecodingTests {
         #expect(try result.rows.map { try $0.optionalInt("n") } == [1, 22, nil])
     }
 
+    @Test("a column resolved once reads every row of its result; on another result's row it is looked up by name")
+    func resolvedColumns() throws {
+        let a = QueryResult(columns: ["id", "n"], values: [["a1", "1"], ["a2", "2"]], affectedRows: 0)
+        let b = QueryResult(columns: ["n", "extra", "id"], values: [["7", "x", "b1"]], affectedRows: 0)
+        let id = a.column("id")
+        let n = a.column("n")
+        #expect(id.name == "id")
+        #expect(try a.rows.map { try $0.string(id) } == ["a1", "a2"])
+        #expect(try a.rows.map { try $0.int(n) } == [1, 2])
+        let other = try #require(b.first)
+        #expect(try other.string(id) == "b1")
+        #expect(try other.int(n) == 7)
+        let missing = a.column("absent")
+        #expect(throws: RowDecodingError.self) { try a.rows[0].string(missing) }
+        #expect(throws: RowDecodingError.self) { try other.string(b.column("absent")) }
+        let empty = QueryResult(columns: ["id"], values: [], affectedRows: 0)
+        #expect(empty.column("id").name == "id")
+    }
+
     @Test("timestamps and JSON read from the bytes as from a string")
     func timestampsAndJSON() throws {
         let text = "2026-12-06 07:13:14.123456+00"
