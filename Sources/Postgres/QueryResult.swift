@@ -95,12 +95,16 @@ final class ResultCells: Sendable {
 /// resolved column used on a row of another result is looked up by name there.
 public struct Column: Sendable, ExpressibleByStringLiteral {
     public let name: String
-    /// The result it was resolved against (held, so no other result can take its place in
-    /// memory and be mistaken for it) and the position there.
-    fileprivate let resolved: (cells: ResultCells, position: Int)?
+    /// The result it was resolved against, held so that no other result can take its place in
+    /// memory and be mistaken for it while the column lives.
+    private let owner: ResultCells?
+    /// The owner's identity and the position there; compared without touching the owner's
+    /// reference count, once per cell read.
+    fileprivate let resolved: (cells: ObjectIdentifier, position: Int)?
 
     public init(_ name: String) {
         self.name = name
+        self.owner = nil
         self.resolved = nil
     }
 
@@ -108,7 +112,9 @@ public struct Column: Sendable, ExpressibleByStringLiteral {
 
     fileprivate init(_ name: String, cells: ResultCells) {
         self.name = name
-        self.resolved = cells.positions[name].map { (cells, $0) }
+        let position = cells.positions[name]
+        self.owner = position == nil ? nil : cells
+        self.resolved = position.map { (ObjectIdentifier(cells), $0) }
     }
 }
 
@@ -128,7 +134,7 @@ public struct Row: Sendable {
     /// The cell's bytes in `cells.bytes`, nil for NULL.
     private func cell(_ column: Column) throws -> Range<Int>? {
         let position: Int
-        if let resolved = column.resolved, resolved.cells === cells {
+        if let resolved = column.resolved, resolved.cells == ObjectIdentifier(cells) {
             position = resolved.position
         } else if let found = cells.positions[column.name] {
             position = found

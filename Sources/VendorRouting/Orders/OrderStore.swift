@@ -63,8 +63,12 @@ public enum OrderStore {
     }
 
     /// The suborder's own columns; its lines come from the caller (a JSON column or joined rows).
-    static func decodeSuborder(_ row: Row, lines: [SuborderLine], columns: SuborderColumns? = nil) throws -> Suborder {
-        let c = columns ?? SuborderColumns(row)
+    static func decodeSuborder(_ row: Row, lines: [SuborderLine]) throws -> Suborder {
+        try decodeSuborder(row, lines: lines, columns: SuborderColumns(row))
+    }
+
+    /// `decodeSuborder` with the columns resolved once for all the rows of a result.
+    static func decodeSuborder(_ row: Row, lines: [SuborderLine], columns c: borrowing SuborderColumns) throws -> Suborder {
         guard let status = SuborderStatus(rawValue: try row.string(c.status)) else {
             throw RowDecodingError(column: "status", reason: "unknown suborder status")
         }
