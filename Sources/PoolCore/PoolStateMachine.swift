@@ -46,6 +46,8 @@ public struct PoolStateMachine<Connection: PooledConnection, Waiter> {
     /// opened before the failure was seen and are presumed broken by the same cause (a restart).
     public private(set) var generation = 0
     private var nextWaiterID = 0
+    /// The deadline the line's expiry timer is armed for, nil when none is.
+    private var expiryArmedFor: ContinuousClock.Instant?
     public private(set) var isShutDown = false
 
     private struct Waiting {
@@ -184,8 +186,25 @@ public struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         return waiters.remove(at: index).waiter
     }
 
-    /// The nearest deadline of the tasks waiting, nil when nobody waits.
-    public var earliestDeadline: ContinuousClock.Instant? { waiters.lazy.map(\.deadline).min() }
+    /// Whether a timer should be armed for a waiter with this deadline: yes unless one is armed
+    /// for that instant or sooner. One timer serves the whole line (`expiryTimerFired` re-arms
+    /// it), instead of a timer per queued lease.
+    public mutating func armExpiry(for deadline: ContinuousClock.Instant) -> Bool {
+        if let armed = expiryArmedFor, armed <= deadline { return false }
+        expiryArmedFor = deadline
+        return true
+    }
+
+    /// The timer armed for `armedFor` fired: the waiters whose deadline has passed, and the
+    /// instant to arm the next timer for (the nearest deadline left), if one is needed.
+    public mutating func expiryTimerFired(
+        armedFor: ContinuousClock.Instant, now: ContinuousClock.Instant
+    ) -> (expired: [Waiter], armNext: ContinuousClock.Instant?) {
+        let expired = expireWaiters(now: now)
+        if expiryArmedFor == armedFor { expiryArmedFor = nil }
+        guard let nearest = waiters.lazy.map(\.deadline).min(), armExpiry(for: nearest) else { return (expired, nil) }
+        return (expired, nearest)
+    }
 
     /// Removes and returns the waiters whose deadline has passed.
     public mutating func expireWaiters(now: ContinuousClock.Instant) -> [Waiter] {
@@ -202,12 +221,13 @@ public struct PoolStateMachine<Connection: PooledConnection, Waiter> {
     /// retire them too, but a quiet pool should not keep old backends around).
     public mutating func retireIdle(now: ContinuousClock.Instant) -> [Connection] {
         var retired: [Connection] = []
+        let maxLifetime = maxLifetime
         idle.removeAll { connection in
             guard now - connection.openedAt >= maxLifetime else { return false }
             retired.append(connection)
-            freeSlots += 1
             return true
         }
+        freeSlots += retired.count
         return retired
     }
 

@@ -23,8 +23,6 @@ public final class ConnectionPool: Sendable {
     /// A mutex rather than an actor: leasing and releasing stay synchronous (no hop on the hot
     /// path), and a cancelled or expired waiter is removed the moment it happens.
     private let state: Mutex<PoolStateMachine<Connection, Waiter>>
-    /// The deadline the line's expiry timer is armed for, nil when none is (`scheduleExpiry`).
-    private let expiryArmedFor = Mutex<ContinuousClock.Instant?>(nil)
     /// Connections are retired after this long. A PostgreSQL backend keeps the plans it
     /// cached (its own foreign-key checks included) for its lifetime; on a young database
     /// those were made against empty tables and scan sequentially until replanned.
@@ -280,22 +278,16 @@ public final class ConnectionPool: Sendable {
     /// for nothing five seconds later, and every other timer of that event loop paid for the
     /// size of its heap: 8 % of the server's CPU on a one-statement route.
     private func scheduleExpiry(at deadline: ContinuousClock.Instant) {
-        let arm = expiryArmedFor.withLock { armed in
-            if let armed, armed <= deadline { return false }
-            armed = deadline
-            return true
-        }
-        guard arm else { return }
+        guard state.withLock({ $0.armExpiry(for: deadline) }) else { return }
+        armExpiryTimer(at: deadline)
+    }
+
+    private func armExpiryTimer(at deadline: ContinuousClock.Instant) {
         let delay = deadline - .now + .milliseconds(1)
         MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(delay.nanosecondsClamped)) {
-            let expired = self.state.withLock { $0.expireWaiters(now: .now) }
+            let (expired, next) = self.state.withLock { $0.expiryTimerFired(armedFor: deadline, now: .now) }
             for waiter in expired { waiter.resume(throwing: DatabaseUnavailable(.deadlineExceeded)) }
-            // Disarmed before the line is looked at again: a waiter queued after this look
-            // arms a timer of its own.
-            self.expiryArmedFor.withLock { armed in
-                if armed == deadline { armed = nil }
-            }
-            if let next = self.state.withLock({ $0.earliestDeadline }) { self.scheduleExpiry(at: next) }
+            if let next { self.armExpiryTimer(at: next) }
         }
     }
 
@@ -494,8 +486,13 @@ public struct Transaction: Sendable {
     /// did not run (the transaction is then aborted, as after any failed statement).
     public func queries(_ statements: [(sql: String, parameters: [any PostgresEncodable])]) async throws -> [QueryResult] {
         guard !statements.isEmpty else { return [] }
+        return try await batch(statements.map { PipelineStatement($0.sql, $0.parameters.map { $0.postgresText }) })
+    }
+
+    /// `statements` in one flush, a lost or late answer surfacing as the public error.
+    private func batch(_ statements: [PipelineStatement]) async throws -> [QueryResult] {
         do {
-            return try await session.runBatch(statements.map { PipelineStatement($0.sql, $0.parameters.map { $0.postgresText }) })
+            return try await session.runBatch(statements)
         } catch let failure as ExchangeFailure {
             throw failure.publicError
         }
@@ -516,12 +513,7 @@ public struct Transaction: Sendable {
     public func preferGenericPlans() async throws {
         switch session.pendingBegin?.attach(Session.genericPlanSetting) {
         case .attached?, .alreadyAttached?: return
-        case .sendNow?, nil:
-            do {
-                _ = try await session.runBatch([Session.genericPlanSetting])
-            } catch let failure as ExchangeFailure {
-                throw failure.publicError
-            }
+        case .sendNow?, nil: _ = try await batch([Session.genericPlanSetting])
         }
     }
 }

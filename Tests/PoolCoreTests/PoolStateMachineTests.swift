@@ -116,6 +116,36 @@ import Testing
         #expect(m.idle.count == 1 && m.leased == 0)
     }
 
+    @Test func oneExpiryTimerServesTheLineAndIsReArmedForTheNearestDeadlineLeft() throws {
+        var m = machine(size: 1)
+        _ = m.lease(now: t0, deadline: soon)
+        func queue(_ name: String, _ deadline: ContinuousClock.Instant) throws {
+            let id = try #require(waiterID(m.lease(now: t0, deadline: deadline)))
+            _ = m.enqueue(id: id, waiter: name, deadline: deadline, now: t0)
+        }
+        try queue("first", at(700))
+        let armsFirst = m.armExpiry(for: at(700))
+        #expect(armsFirst)
+        try queue("nearer", at(250))
+        let armsNearer = m.armExpiry(for: at(250))
+        #expect(armsNearer, "a nearer deadline arms its own timer")
+        try queue("behind", at(450))
+        let armsBehind = m.armExpiry(for: at(450))
+        #expect(!armsBehind, "a timer fires sooner and re-arms for it")
+        // The 250 timer: expires "nearer", re-arms for "behind".
+        let fired = m.expiryTimerFired(armedFor: at(250), now: at(251))
+        #expect(fired.expired == ["nearer"] && fired.armNext == at(450))
+        // The 450 timer: expires "behind" and arms for "first" (only the nearest armed instant is
+        // kept, so the timer "first" armed itself may fire as well: it finds nobody, harmless).
+        let second = m.expiryTimerFired(armedFor: at(450), now: at(451))
+        #expect(second.expired == ["behind"] && second.armNext == at(700))
+        let last = m.expiryTimerFired(armedFor: at(700), now: at(701))
+        #expect(last.expired == ["first"] && last.armNext == nil)
+        #expect(m.waiting == 0)
+        let armsAfter = m.armExpiry(for: at(2000))
+        #expect(armsAfter, "with no timer armed, the next waiter arms one")
+    }
+
     @Test func aLeaseWhoseDeadlinePassedFailsWithoutTakingAnything() throws {
         var m = machine()
         #expect(failure(m.lease(now: at(10), deadline: at(10))) == .deadlineExceeded)
