@@ -30,7 +30,7 @@ public final class ConnectionPool: Sendable {
     /// Round trips of this pool's connections so far (each statement, or each pipeline, is one).
     public let roundTrips = RoundTripCounter()
 
-    typealias Waiter = CheckedContinuation<PoolGrant<Connection>, any Error>
+    typealias Waiter = HomeboundContinuation<PoolGrant<Connection>, any Error>
 
     /// `maxWaiters` bounds the line of tasks waiting for a connection (default 64 per
     /// connection); past it a lease fails at once with `DatabaseUnavailable(.waitQueueFull)`.
@@ -245,7 +245,8 @@ public final class ConnectionPool: Sendable {
 
     private func waitForGrant(id: Int, deadline: ContinuousClock.Instant) async throws -> PoolGrant<Connection> {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+            try await withCheckedThrowingContinuation { (checked: CheckedContinuation<PoolGrant<Connection>, any Error>) in
+                let continuation = Waiter(checked)
                 // Checked under the lock: a cancellation handler that ran before this found no
                 // waiter to remove, and one that runs after finds it queued.
                 let entered: (close: [Connection], action: PoolStateMachine<Connection, Waiter>.EnqueueAction)? =

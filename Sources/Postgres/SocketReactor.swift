@@ -29,7 +29,7 @@ final class SocketReactor: Sendable {
     private static let tick: Duration = .milliseconds(50)
 
     private struct Waiter {
-        let continuation: CheckedContinuation<Result<SocketWait.Readiness?, PostgresError>, Never>
+        let continuation: HomeboundContinuation<Result<SocketWait.Readiness?, PostgresError>, Never>
         let deadline: ContinuousClock.Instant
     }
 
@@ -82,7 +82,7 @@ final class SocketReactor: Sendable {
             if deadline <= .now { return nil }
             let outcome = await withCheckedContinuation { continuation in
                 let mustWake = state.withLock { state in
-                    state.waiters[fd] = Waiter(continuation: continuation, deadline: deadline)
+                    state.waiters[fd] = Waiter(continuation: HomeboundContinuation(continuation), deadline: deadline)
                     guard let sleepsUntil = state.sleepsUntil, deadline < sleepsUntil else { return false }
                     state.sleepsUntil = nil  // one wake-up is enough for every waiter until it sleeps again
                     return true
