@@ -289,6 +289,39 @@ struct RoutingPlannerTests {
         #expect(plan.reason.contains("2 is the fewest shipments possible among 3 candidate locations"))
     }
 
+    @Test("A split's reason, word for word: lines listed, and counted once there are more than 12 entries")
+    func splitReasonText() throws {
+        let listed = try planned(
+            PlanningRequest(
+                lines: [line(0, "A", 5), line(1, "B", 1)],
+                candidates: [
+                    candidate("ven_a", "BER-1", day: 1, ["A": (100, 3), "B": (50, 1)]),
+                    candidate("ven_b", "MUC-1", day: 2, ["A": (120, 2)]),
+                ]
+            ))
+        #expect(
+            listed.reason
+                == "Split into 2 shipments because no single location could serve every unit: vendor ven_a at BER-1 "
+                + "(delivery by 2026-12-01T00:53:20Z) takes lines[0] (A, 3 of 5 units), lines[1] (B, 1 unit); vendor ven_b at "
+                + "MUC-1 (delivery by 2026-12-02T00:53:20Z) takes lines[0] (A, 2 of 5 units). 2 is the fewest shipments "
+                + "possible among 2 candidate locations; last delivery by 2026-12-02T00:53:20Z.")
+        let many = (0..<13).map { line($0, "S\($0)", 2) }
+        let counted = try planned(
+            PlanningRequest(
+                lines: many,
+                candidates: [
+                    candidate("ven_a", "BER-1", day: 1, Dictionary(uniqueKeysWithValues: (0..<13).map { ("S\($0)", (Int64(100), 1)) })),
+                    candidate("ven_b", "MUC-1", day: 2, Dictionary(uniqueKeysWithValues: (0..<13).map { ("S\($0)", (Int64(100), 1)) })),
+                ]
+            ))
+        #expect(
+            counted.reason
+                == "Split into 2 shipments because no single location could serve every unit: vendor ven_a at BER-1 "
+                + "(delivery by 2026-12-01T00:53:20Z) takes 13 lines (13 units); vendor ven_b at MUC-1 (delivery by "
+                + "2026-12-02T00:53:20Z) takes 13 lines (13 units). 2 is the fewest shipments possible among 2 candidate "
+                + "locations; last delivery by 2026-12-02T00:53:20Z.")
+    }
+
     @Test("Within the chosen set, the cheaper stock is used first")
     func cheapestUnitsWithinSet() throws {
         // One location cannot cover 6 units; the pair must be {ven_a, ven_b}; ven_b is cheaper so it
