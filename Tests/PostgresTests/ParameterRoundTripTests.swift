@@ -219,6 +219,19 @@ struct ParameterRoundTripTests {
                 try await pool.query("SELECT 3 = ANY($1::int[]) AS has3, 4 = ANY($1::int[]) AS has4", [[1, 2, 3]]).first)
             #expect(try ints.bool("has3"))
             #expect(try ints.bool("has4") == false)
+            // Negative and extreme integers, and NULL elements of an optional array.
+            let extremes = try #require(
+                try await pool.query("SELECT ($1::int8[])[1] AS lo, ($1::int8[])[3] AS hi", [[Int.min, 0, Int.max]]).first)
+            #expect(try extremes.int("lo") == Int.min)
+            #expect(try extremes.int("hi") == Int.max)
+            let optionals: [String?] = ["a", nil, "NULL"]
+            let nulls = try #require(
+                try await pool.query(
+                    "SELECT ($1::text[])[2] IS NULL AS second, ($1::text[])[3] AS third, cardinality($1::text[]) AS n", [optionals]
+                ).first)
+            #expect(try nulls.bool("second"))
+            #expect(try nulls.string("third") == "NULL")
+            #expect(try nulls.int("n") == 3)
         }
     }
 
