@@ -562,10 +562,35 @@ struct PlanningProblem {
         let slots = slotsByGroup(set)
         var total: Int64 = 0
         for g in groups.indices {
+            if groups[g].isSimple {
+                guard let price = simplePrice(group: groups[g], slots: slots[g]) else { return nil }
+                total = PlanningMath.add(total, price)
+                continue
+            }
             guard let allocation = cheapestAllocation(group: g, slots: slots[g]) else { return nil }
             total = PlanningMath.add(total, allocation.price)
         }
         return total
+    }
+
+    /// The price of `cheapestAllocation` for a simple group without building its allocations
+    /// (the search prices every leaf; only the chosen set's allocations are ever read). Every
+    /// line of a simple group accepts every slot, so filling the whole demand from the
+    /// cheapest stock costs what filling it line by line does.
+    private func simplePrice(group: Group, slots: [Int]) -> Int64? {
+        let ordered = slots.sorted { a, b in
+            group.unitPrice[a] != group.unitPrice[b]
+                ? group.unitPrice[a] < group.unitPrice[b]
+                : group.deliveryRank[a] < group.deliveryRank[b]
+        }
+        var need = group.demand
+        var price: Int64 = 0
+        for slot in ordered where need > 0 {
+            let take = min(need, group.available[slot])
+            price = PlanningMath.add(price, PlanningMath.multiply(group.unitPrice[slot], take))
+            need -= take
+        }
+        return need > 0 ? nil : price
     }
 
     func lastDelivery(_ set: [Int]) -> Double {
