@@ -81,6 +81,13 @@ struct PlanningProblem {
             self.poolAvailable = poolAvailable
             self.sharedPools = sharedPools
         }
+
+        /// `slots` by unit price, then earlier delivery: the order a simple group fills from.
+        func cheapestFirst(_ slots: [Int]) -> [Int] {
+            slots.sorted { a, b in
+                unitPrice[a] != unitPrice[b] ? unitPrice[a] < unitPrice[b] : deliveryRank[a] < deliveryRank[b]
+            }
+        }
     }
 
     struct Membership {
@@ -479,11 +486,7 @@ struct PlanningProblem {
         if group.isSimple {
             // Exact: every line accepts every slot, so filling the lines (in line order) from the
             // cheapest stock first minimises Σ price.
-            let ordered = slots.sorted { a, b in
-                group.unitPrice[a] != group.unitPrice[b]
-                    ? group.unitPrice[a] < group.unitPrice[b]
-                    : group.deliveryRank[a] < group.deliveryRank[b]
-            }
+            let ordered = group.cheapestFirst(slots)
             var allocations: [Allocation] = []
             var price: Int64 = 0
             var cursor = 0
@@ -578,11 +581,7 @@ struct PlanningProblem {
     /// line of a simple group accepts every slot, so filling the whole demand from the
     /// cheapest stock costs what filling it line by line does.
     private func simplePrice(group: Group, slots: [Int]) -> Int64? {
-        let ordered = slots.sorted { a, b in
-            group.unitPrice[a] != group.unitPrice[b]
-                ? group.unitPrice[a] < group.unitPrice[b]
-                : group.deliveryRank[a] < group.deliveryRank[b]
-        }
+        let ordered = group.cheapestFirst(slots)
         var need = group.demand
         var price: Int64 = 0
         for slot in ordered where need > 0 {
