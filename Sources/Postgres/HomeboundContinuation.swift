@@ -28,8 +28,6 @@ struct HomeboundContinuation<Value: Sendable, Failure: Error>: Sendable {
 
     func resume(with result: sending Result<Value, Failure>) {
         guard let home, !home.inEventLoop else { return continuation.resume(with: result) }
-        // `execute` takes a Sendable closure; a Result of Sendable values is Sendable.
-        let result = result as Result<Value, Failure>
         home.execute { continuation.resume(with: result) }
     }
 

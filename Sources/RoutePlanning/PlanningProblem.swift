@@ -274,8 +274,6 @@ struct PlanningProblem {
             pool.reserveCapacity(candidateIds.count)
             var poolAvailable: [Int] = []
             poolAvailable.reserveCapacity(candidateIds.count)
-            var poolUsed: [Int] = []  // the group's pools by whole-problem pool, to reset `poolInGroup`
-            poolUsed.reserveCapacity(candidateIds.count)
             for (slot, c) in candidateIds.enumerated() {
                 let whole = poolOfCandidate[c]
                 let p = poolInGroup[whole]
@@ -284,12 +282,11 @@ struct PlanningProblem {
                     poolAvailable[p] = min(poolAvailable[p], available[slot])
                 } else {
                     poolInGroup[whole] = poolAvailable.count
-                    poolUsed.append(whole)
                     pool.append(poolAvailable.count)
                     poolAvailable.append(available[slot])
                 }
             }
-            for whole in poolUsed { poolInGroup[whole] = -1 }
+            for c in candidateIds { poolInGroup[poolOfCandidate[c]] = -1 }
             let prices = offers.map(\.offer.unitPrice)
             let quantities = members.map { lines[$0].quantity }
             let ranks = candidateIds.map { deliveryRanks[$0] }
