@@ -222,6 +222,16 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     /// exactly as for `execute` (`ExchangeFailure`, the connection closed).
     func pipeline(_ statements: [PipelineStatement], deadline: ContinuousClock.Instant) async throws -> [Result<QueryResult, PostgresError>]
     {
+        try await collectPipeline(sendPipeline(statements, deadline: deadline), deadline: deadline)
+    }
+
+    /// The sending half of `pipeline`: queues `statements` and their Sync and starts the flush,
+    /// without waiting. The pool uses it to send a waiting transaction's first statements the
+    /// moment a connection is given back (`ConnectionPool.Waiter`), so that PostgreSQL starts
+    /// on them while the waiting task is still being woken; the task then reads the answers
+    /// with `collectPipeline`, which also finishes a flush the socket did not take at once.
+    /// Throws `ExchangeFailure` (nothing sent, the connection closed) when libpq refuses.
+    func sendPipeline(_ statements: [PipelineStatement], deadline: ContinuousClock.Instant) throws -> SentPipeline {
         guard let pointer = handle?.pointer else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
         }
@@ -232,12 +242,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             close()
             throw ExchangeFailure(.connectionLost(error), requestSent: false)
         }
-        // What each result PQgetResult hands back belongs to, in order.
-        enum Expected {
-            case prepare(sql: String, name: String)
-            case statement
-        }
-        var expected: [Expected] = []
+        var expected: [SentPipeline.Expected] = []
         var preparing: [String: String] = [:]
         var sent = true
         for statement in statements {
@@ -278,11 +283,22 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             throw ExchangeFailure(.connectionLost(error), requestSent: false)
         }
         roundTrips?.add()
+        // As much as the socket takes now. A failure is not reported here: libpq then drops
+        // what it could not send, and `collectPipeline` finds the connection broken when it reads.
+        _ = PQflush(pointer)
+        return SentPipeline(expected: expected)
+    }
+
+    /// The receiving half of `pipeline`: the outcome of each statement `sent` holds, in order.
+    func collectPipeline(_ sent: SentPipeline, deadline: ContinuousClock.Instant) async throws -> [Result<QueryResult, PostgresError>] {
+        guard let pointer = handle?.pointer else {
+            throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: true)
+        }
         do {
             try await flush(pointer, deadline)
             var outcomes: [Result<QueryResult, PostgresError>] = []
             var prepareFailure: PostgresError?
-            for item in expected {
+            for item in sent.expected {
                 let outcome = try await collectOne(pointer, deadline)
                 switch item {
                 case .prepare(let sql, let name):
@@ -484,6 +500,18 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         let message = field("M") ?? String(cString: PQerrorMessage(pointer)).trimmingCharacters(in: .whitespacesAndNewlines)
         return PostgresError(sqlState: field("C"), message: message, detail: field("D"), constraint: field("n"))
     }
+}
+
+/// A pipeline sent on a connection whose answers are still to be read
+/// (`Connection.sendPipeline`, then `Connection.collectPipeline`).
+struct SentPipeline: Sendable {
+    /// What each result PQgetResult hands back belongs to, in order.
+    enum Expected: Sendable {
+        case prepare(sql: String, name: String)
+        case statement
+    }
+
+    let expected: [Expected]
 }
 
 /// One statement of a `Connection.pipeline`: SQL and its parameters as text.

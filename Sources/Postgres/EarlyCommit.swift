@@ -62,6 +62,7 @@ extension Session {
         do {
             let results = try await runBatch([PipelineStatement(sql, texts), PipelineStatement("COMMIT")])
             early.markDone()
+            slot.giveBackEarly()
             return results[0]
         } catch let failure as ExchangeFailure {
             // Closed or lost: nothing to roll back on this connection any more.

@@ -40,6 +40,31 @@ import Testing
         }
     }
 
+    @Test("a transaction that committed with its last statement gives its connection back before its body ends")
+    func givesBackAtCommit() async throws {
+        try await TestDB.withPool(size: 1) { pool in
+            try await TestDB.withTable(pool, columns: "id int PRIMARY KEY") { table in
+                let (held, heldAfterCommit) = try await pool.transaction(lazyBegin: true, bodyMayCommit: true) { tx in
+                    try await tx.query("INSERT INTO \(table) (id) VALUES ($1)", [1])
+                    let held = await pool.inUse()
+                    _ = try await tx.executeCommitting(insert(table, 2))
+                    return (held, await pool.inUse())
+                }
+                #expect(held == 1)
+                #expect(heldAfterCommit == 0, "free for the next transaction while the body finishes")
+                // Without the owner's leave the body commits the usual way, after it returns.
+                let heldToTheEnd = try await pool.transaction(lazyBegin: true) { tx in
+                    _ = try await tx.executeCommitting(insert(table, 3))
+                    return await pool.inUse()
+                }
+                #expect(heldToTheEnd == 1)
+                let ids = try await pool.query("SELECT array_agg(id ORDER BY id)::text AS ids FROM \(table)")
+                #expect(try ids.first?.string("ids") == "{1,2,3}")
+                #expect(await pool.inUse() == 0)
+            }
+        }
+    }
+
     @Test("a last statement that fails rolls everything back and leaves the connection usable")
     func failingLastStatement() async throws {
         try await TestDB.withPool(size: 1) { pool in

@@ -29,7 +29,8 @@ import Testing
                 }
                 #expect(skipped.sqlState == nil)
                 // The same connection: out of pipeline mode, not inside a transaction.
-                #expect(session.connection.returned == .reusable)
+                let connection = try await session.connection
+                #expect(connection.returned == .reusable)
                 #expect(try await session.query("SELECT $1::int AS v", [4]).first?.int("v") == 4)
                 let again = try await session.pipelined([PipelineStatement("SELECT $1::int AS v", ["5"])])
                 #expect(try again[0].get().first?.int("v") == 5)
