@@ -213,7 +213,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
 
     /// Runs `statements` in libpq's pipeline mode: all of them (with the preparation of any not
     /// yet prepared) leave in one flush, followed by one Sync, so they cost one round trip
-    /// instead of one each. Blocking, bounded by `deadline`, like `execute`.
+    /// instead of one each. Bounded by `deadline`, like `execute`.
     ///
     /// They run as the extended protocol runs statements before a Sync: outside an explicit
     /// transaction, in one implicit transaction. After the first error, PostgreSQL skips the rest

@@ -55,7 +55,7 @@ public final class ConnectionPool: Sendable {
             }
             do {
                 let sent = try connection.sendPipeline(firstFlush, deadline: deadline)
-                continuation.resume(returning: Leased(grant: grant, sent: sent, checked: true))
+                continuation.resume(returning: Leased(grant: grant, sent: sent))
                 return true
             } catch {
                 // Refused (the connection is closed now: the task replaces it, as any found
@@ -67,12 +67,11 @@ public final class ConnectionPool: Sendable {
     }
 
     /// What a waiting task is handed: its grant and, when the granter sent them, its first
-    /// statements, whose answers are the task's to read.
+    /// statements, whose answers are the task's to read (the connection was then found alive
+    /// at the hand-over).
     struct Leased: Sendable {
         let grant: PoolGrant<Connection>
         let sent: SentPipeline?
-        /// The connection was found alive when it was handed over (`Connection.isAliveAtLease`).
-        var checked = false
     }
 
     /// `maxWaiters` bounds the line of tasks waiting for a connection (default 64 per
@@ -117,25 +116,15 @@ public final class ConnectionPool: Sendable {
     }
 
     func withConnection<T>(deadline: ContinuousClock.Instant, _ body: (Session) async throws -> T) async throws -> T {
-        let connection = try await lease(deadline: deadline)
-        let session = Session(slot: LeaseSlot(connection), deadline: deadline, pendingBegin: nil)
-        do {
-            let value = try await body(session)
-            giveBack(connection)
-            return value
-        } catch {
-            giveBack(connection)
-            throw error
-        }
+        try await withSession(deadline: deadline, leaseWithFirstStatements: false, body)
     }
 
-    /// `withConnection`, or with `leaseWithFirstStatements` a session that leases its connection
-    /// when its first statements are ready (`LeaseSlot`): for a lazily begun transaction.
+    /// `leaseWithFirstStatements`: the session leases its connection when its first statements
+    /// are ready (`LeaseSlot`), for a lazily begun transaction; otherwise now.
     private func withSession<T>(
         deadline: ContinuousClock.Instant, leaseWithFirstStatements: Bool, _ body: (Session) async throws -> T
     ) async throws -> T {
-        guard leaseWithFirstStatements else { return try await withConnection(deadline: deadline, body) }
-        let slot = LeaseSlot(leasingFrom: self)
+        let slot = LeaseSlot(pool: self, leased: leaseWithFirstStatements ? nil : try await lease(deadline: deadline))
         let session = Session(slot: slot, deadline: deadline, pendingBegin: nil)
         do {
             let value = try await body(session)
@@ -288,7 +277,7 @@ public final class ConnectionPool: Sendable {
         case .failed(let failure): throw Self.error(for: failure)
         case .mustWait(let id):
             let leased = try await waitForGrant(id: id, deadline: deadline, firstFlush: firstFlush)
-            if leased.checked, case .use(let connection) = leased.grant { return (connection, leased.sent) }
+            if let sent = leased.sent, case .use(let connection) = leased.grant { return (connection, sent) }
             grant = leased.grant
         }
         while true {
@@ -563,16 +552,11 @@ public struct Session: Sendable {
 /// (`ConnectionPool.Waiter`). A connection is not taken before the transaction needs it.
 final class LeaseSlot: Sendable {
     private let leased: Mutex<Connection?>
-    private let pool: ConnectionPool?
+    private let pool: ConnectionPool
 
-    init(_ connection: Connection) {
-        leased = Mutex(connection)
-        pool = nil
-    }
-
-    init(leasingFrom pool: ConnectionPool) {
-        leased = Mutex(nil)
+    init(pool: ConnectionPool, leased: Connection?) {
         self.pool = pool
+        self.leased = Mutex(leased)
     }
 
     /// The connection, if one was leased.
@@ -588,10 +572,6 @@ final class LeaseSlot: Sendable {
         deadline: ContinuousClock.Instant, firstFlush: [PipelineStatement]?
     ) async throws -> (connection: Connection, sent: SentPipeline?) {
         if let current { return (current, nil) }
-        guard let pool else {
-            // Not reached: a slot without a pool is made with its connection and keeps it.
-            throw PostgresError(sqlState: nil, message: "the session has no connection")
-        }
         // One task uses a session at a time (its statements are awaited in turn), so no other
         // lease can start between the check above and this one.
         let leased = try await pool.lease(deadline: deadline, firstFlush: firstFlush)
@@ -602,10 +582,9 @@ final class LeaseSlot: Sendable {
     /// Gives the connection back now, when the session has ended its transaction and runs no
     /// more statements (`Session.runCommitting`): the work the body still does after its
     /// commit (reading the answer, writing the response) no longer keeps it from the next
-    /// transaction. Only for a slot that leased from the pool itself.
+    /// transaction.
     func giveBackEarly() {
-        guard let pool, let connection = take() else { return }
-        pool.giveBack(connection)
+        if let connection = take() { pool.giveBack(connection) }
     }
 
     /// The connection to give back, once.
