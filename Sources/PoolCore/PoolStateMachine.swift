@@ -160,6 +160,21 @@ public struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         return handover
     }
 
+    /// The first waiter in line, taken out of it to be handed `connection` straight from the
+    /// task that holds it, which sends the waiter's first statements behind its own last ones
+    /// (the slot stays leased: it changes hands). Nil, and nothing changes, unless there is a
+    /// first waiter, `accepts` it, its deadline has not passed, and the connection is one a
+    /// release would keep (the pool is not shutting down, the connection is within its lifetime).
+    public mutating func handOver(
+        _ connection: Connection, now: ContinuousClock.Instant, accepting accepts: (Waiter) -> Bool
+    ) -> Waiter? {
+        guard !isShutDown, now - connection.openedAt < maxLifetime, let first = waiters.first, first.deadline > now,
+            accepts(first.waiter)
+        else { return nil }
+        waiters.removeFirst()
+        return first.waiter
+    }
+
     /// The idle connection just granted turned out to be dead (the non-blocking check at lease
     /// time): it and the idle connections opened before it go; the caller keeps its slot and
     /// opens a new connection of the returned generation.

@@ -232,6 +232,15 @@ public final class Connection: @unchecked Sendable, PooledConnection {
     /// with `collectPipeline`, which also finishes a flush the socket did not take at once.
     /// Throws `ExchangeFailure` (nothing sent, the connection closed) when libpq refuses.
     func sendPipeline(_ statements: [PipelineStatement], deadline: ContinuousClock.Instant) throws -> SentPipeline {
+        try sendPipelines([statements], deadline: deadline)[0]
+    }
+
+    /// Several pipelines in one flush, each ended by its own Sync, so that an error in one
+    /// skips only the rest of that one; their answers are read in order, one `collectPipeline`
+    /// each, all but the last with `leavingPipelineMode: false`. A transaction that commits
+    /// sends the next waiting transaction's first statements behind its own this way
+    /// (`Session.commitHandingOver`).
+    func sendPipelines(_ segments: [[PipelineStatement]], deadline: ContinuousClock.Instant) throws -> [SentPipeline] {
         guard let pointer = handle?.pointer else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: false)
         }
@@ -242,40 +251,52 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             close()
             throw ExchangeFailure(.connectionLost(error), requestSent: false)
         }
-        var expected: [SentPipeline.Expected] = []
-        var preparing: [String: String] = [:]
-        var sent = true
-        for statement in statements {
-            var cStrings: [UnsafeMutablePointer<CChar>?] = statement.parameters.map { $0.flatMap { strdup($0) } }
-            defer { for pointer in cStrings { free(pointer) } }
-            let count = Int32(statement.parameters.count)
-            var name = statement.parameters.isEmpty ? nil : (prepared[statement.sql] ?? preparing[statement.sql])
-            if name == nil, !statement.parameters.isEmpty, prepared.count + preparing.count < Self.maxPrepared {
-                let newName = nextStatementName()
-                guard PQsendPrepare(pointer, newName, statement.sql, count, nil) == 1 else {
-                    sent = false
-                    break
+        var sent: [SentPipeline] = []
+        var queued = true
+        var preparingCount = 0
+        for statements in segments where queued {
+            // A statement prepared in one segment is prepared again in the next: an error
+            // earlier in the first one would skip its preparation, and the next would fail.
+            var preparing: [String: String] = [:]
+            var expected: [SentPipeline.Expected] = []
+            for statement in statements {
+                var cStrings: [UnsafeMutablePointer<CChar>?] = statement.parameters.map { $0.flatMap { strdup($0) } }
+                defer { for pointer in cStrings { free(pointer) } }
+                let count = Int32(statement.parameters.count)
+                var name = statement.parameters.isEmpty ? nil : (prepared[statement.sql] ?? preparing[statement.sql])
+                if name == nil, !statement.parameters.isEmpty, prepared.count + preparingCount < Self.maxPrepared {
+                    let newName = nextStatementName()
+                    guard PQsendPrepare(pointer, newName, statement.sql, count, nil) == 1 else {
+                        queued = false
+                        break
+                    }
+                    preparing[statement.sql] = newName
+                    preparingCount += 1
+                    expected.append(.prepare(sql: statement.sql, name: newName))
+                    name = newName
                 }
-                preparing[statement.sql] = newName
-                expected.append(.prepare(sql: statement.sql, name: newName))
-                name = newName
-            }
-            let queued = cStrings.withUnsafeMutableBufferPointer { buffer in
-                buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                    if let name {
-                        PQsendQueryPrepared(pointer, name, count, values.baseAddress, nil, nil, 0)
-                    } else {
-                        PQsendQueryParams(pointer, statement.sql, count, nil, values.baseAddress, nil, nil, 0)
+                let sentOne = cStrings.withUnsafeMutableBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
+                        if let name {
+                            PQsendQueryPrepared(pointer, name, count, values.baseAddress, nil, nil, 0)
+                        } else {
+                            PQsendQueryParams(pointer, statement.sql, count, nil, values.baseAddress, nil, nil, 0)
+                        }
                     }
                 }
+                guard sentOne == 1 else {
+                    queued = false
+                    break
+                }
+                expected.append(.statement)
             }
-            guard queued == 1 else {
-                sent = false
+            guard queued, PQpipelineSync(pointer) == 1 else {
+                queued = false
                 break
             }
-            expected.append(.statement)
+            sent.append(SentPipeline(expected: expected))
         }
-        guard sent, PQpipelineSync(pointer) == 1 else {
+        guard queued else {
             // Queued in libpq's buffer only; nothing of it was flushed to the server.
             lostByServer = true
             let error = Self.connectionError(pointer, prefix: nil)
@@ -286,11 +307,15 @@ public final class Connection: @unchecked Sendable, PooledConnection {
         // As much as the socket takes now. A failure is not reported here: libpq then drops
         // what it could not send, and `collectPipeline` finds the connection broken when it reads.
         _ = PQflush(pointer)
-        return SentPipeline(expected: expected)
+        return sent
     }
 
     /// The receiving half of `pipeline`: the outcome of each statement `sent` holds, in order.
-    func collectPipeline(_ sent: SentPipeline, deadline: ContinuousClock.Instant) async throws -> [Result<QueryResult, PostgresError>] {
+    /// `leavingPipelineMode: false` when the answers of another pipeline sent behind this one
+    /// are still to come (`sendPipelines`).
+    func collectPipeline(
+        _ sent: SentPipeline, deadline: ContinuousClock.Instant, leavingPipelineMode: Bool = true
+    ) async throws -> [Result<QueryResult, PostgresError>] {
         guard let pointer = handle?.pointer else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: true)
         }
@@ -318,7 +343,7 @@ public final class Connection: @unchecked Sendable, PooledConnection {
             }
             try await awaitSync(pointer, deadline)
             guard PQstatus(pointer) == CONNECTION_OK else { throw lost(pointer) }
-            guard PQexitPipelineMode(pointer) == 1 else { throw lost(pointer) }
+            if leavingPipelineMode, PQexitPipelineMode(pointer) != 1 { throw lost(pointer) }
             return outcomes
         } catch let failure as ExchangeFailure {
             if case .connectionLost = failure.kind { lostByServer = true }

@@ -31,6 +31,9 @@ public final class ConnectionPool: Sendable {
     public let roundTrips = RoundTripCounter()
     /// Flushes sent for a waiting task by the task that gave its connection back (`Waiter`).
     public let sentOnHandover = RoundTripCounter()
+    /// Flushes sent for a waiting task behind the committing flush of the task that held its
+    /// connection (`Session.commitHandingOver`).
+    public let sentBehindCommit = RoundTripCounter()
 
     /// A task in line for a connection. One that already knows its first statements (a
     /// lazily begun transaction, `Session.runPipeline`) brings them along: whoever gives a
@@ -44,6 +47,13 @@ public final class ConnectionPool: Sendable {
         let deadline: ContinuousClock.Instant
 
         func resume(throwing error: any Error) { continuation.resume(throwing: error) }
+
+        /// Hands the waiter a connection taken from another task (`ConnectionPool.waiterToHandOver`),
+        /// with its first statements' answers to read when they were `sent` on it. A connection
+        /// that closed on the way it finds dead at its lease, or in reading, and replaces.
+        func handOver(_ connection: Connection, sent: SentPipeline?) {
+            continuation.resume(returning: Leased(grant: .use(connection), sent: sent))
+        }
 
         /// Hands `grant` over, sending the first statements on it when there are any and the
         /// connection is alive (a dead one the task replaces as usual, see `lease`). Whether
@@ -364,6 +374,13 @@ public final class ConnectionPool: Sendable {
         carryOut(state.withLock { $0.release(connection, returned, now: .now) })
     }
 
+    /// The first waiting task, out of line, when it brought its first statements, so that the
+    /// holder of `connection`, about to send its last flush, sends them behind it and then
+    /// hands it the connection (`Session.commitHandingOver`). The caller must resume it.
+    func waiterToHandOver(after connection: Connection) -> Waiter? {
+        state.withLock { $0.handOver(connection, now: .now, accepting: { $0.firstFlush != nil }) }
+    }
+
     private func carryOut(_ handover: PoolStateMachine<Connection, Waiter>.Handover) {
         for connection in handover.close { connection.close() }
         for (waiter, grant) in handover.grants where waiter.grant(grant) { sentOnHandover.add() }
@@ -552,7 +569,7 @@ public struct Session: Sendable {
 /// (`ConnectionPool.Waiter`). A connection is not taken before the transaction needs it.
 final class LeaseSlot: Sendable {
     private let leased: Mutex<Connection?>
-    private let pool: ConnectionPool
+    let pool: ConnectionPool
 
     init(pool: ConnectionPool, leased: Connection?) {
         self.pool = pool

@@ -279,3 +279,25 @@ extension PoolStateMachineTests {
         #expect(m.release(leased, .reusable, now: at(11_000)).close == [leased], "a leased one is retired when it comes back")
     }
 }
+
+extension PoolStateMachineTests {
+    @Test func aLeasedConnectionChangesHandsOnlyToAnAcceptedLiveWaiterInFront() throws {
+        var m = machine(size: 1, lifetime: .seconds(10))
+        _ = m.lease(now: t0, deadline: soon)
+        let c = FakeConnection(id: 1, generation: 0, openedAt: t0)
+        #expect(m.handOver(c, now: at(1), accepting: { _ in true }) == nil, "nobody waits")
+        for (name, deadline) in [("first", at(100)), ("second", soon)] {
+            let id = try #require(waiterID(m.lease(now: t0, deadline: deadline)))
+            _ = m.enqueue(id: id, waiter: name, deadline: deadline, now: t0)
+        }
+        #expect(m.handOver(c, now: at(1), accepting: { $0 == "second" }) == nil, "only the first in line, never one behind it")
+        #expect(m.handOver(c, now: at(100), accepting: { _ in true }) == nil, "not to a waiter past its deadline")
+        #expect(m.waiting == 2)
+        let old = FakeConnection(id: 2, generation: 0, openedAt: t0 - .seconds(10))
+        #expect(m.handOver(old, now: at(1), accepting: { _ in true }) == nil, "not a connection past its lifetime")
+        #expect(m.handOver(c, now: at(1), accepting: { _ in true }) == "first")
+        #expect(m.waiting == 1 && m.leased == 1 && m.freeSlots == 0, "the slot changed hands, still leased")
+        _ = m.shutDown()
+        #expect(m.handOver(c, now: at(2), accepting: { _ in true }) == nil, "not once shutting down")
+    }
+}
