@@ -223,11 +223,7 @@ public final class ConnectionPool: Sendable {
                     // A transaction that ran no statement, or that committed with its last
                     // one, has nothing to commit.
                     guard open() else { return value }
-                    do {
-                        _ = try await session.run("COMMIT", [])
-                    } catch let failure as ExchangeFailure {
-                        throw failure.committingError
-                    }
+                    try await session.commit()
                     return value
                 }
             } catch let error as PostgresError where error.isRetryable && attempt < maxAttempts {

@@ -60,8 +60,10 @@ extension Session {
             }
         }
         let statement = PipelineStatement(sql, texts)
-        if let connection = slot.current, let waiter = slot.pool.waiterToHandOver(after: connection) {
-            return try await commitHandingOver(statement, early: early, connection: connection, to: waiter)
+        if let (connection, waiter) = waiterForCommit() {
+            // Over from here on whatever happens: nothing to roll back.
+            early.markDone()
+            return try await commitHandingOver(statement, connection: connection, to: waiter)
         }
         do {
             let results = try await runBatch([statement, Self.commit])
@@ -73,55 +75,5 @@ extension Session {
             early.markDone()
             throw failure.committingError
         }
-    }
-
-    static let commit = PipelineStatement("COMMIT")
-
-    /// The transaction's last statement and `COMMIT`, with the first statements of the task
-    /// first in line for a connection (`waiter`) behind them in the same flush: PostgreSQL goes
-    /// from this commit straight to the next transaction, instead of idling until this task
-    /// has been woken, read its answers and given the connection back (a third of the pool's
-    /// connections' time on 2 cores at 16 clients, bench/README.md 2026-12-06). The connection
-    /// is the waiter's from the send on; it gets it once this task has read its own answers.
-    ///
-    /// `COMMIT` leaves after a Sync of its own, so this transaction ends in any case before the
-    /// waiter's `BEGIN`: after a failed statement PostgreSQL skips to the Sync, and a `COMMIT`
-    /// of a failed transaction rolls it back. Should the connection break or this task's
-    /// deadline pass, the waiter finds it closed and begins again (nothing of its own, a
-    /// `BEGIN` and what followed it, can have committed).
-    private func commitHandingOver(
-        _ statement: PipelineStatement, early: EarlyCommit, connection: Connection, to waiter: ConnectionPool.Waiter
-    ) async throws -> QueryResult {
-        let check = DeferredCheck.current?.take()
-        let deferredCheck = check != nil ? DeferredCheck.current : nil
-        // Over from here on whatever happens, and no longer this session's to give back.
-        early.markDone()
-        _ = slot.take()
-        let sent: [SentPipeline]
-        do {
-            sent = try connection.sendPipelines(
-                [(check.map { [$0] } ?? []) + [statement], [Self.commit], waiter.firstFlush ?? []], deadline: deadline)
-        } catch let failure as ExchangeFailure {
-            deferredCheck?.settle(nil)
-            waiter.handOver(connection, sent: nil)
-            throw failure.committingError
-        }
-        slot.pool.sentBehindCommit.add()
-        let own: [Result<QueryResult, PostgresError>]
-        let commit: [Result<QueryResult, PostgresError>]
-        do {
-            own = try await connection.collectPipeline(sent[0], deadline: deadline, leavingPipelineMode: false)
-            commit = try await connection.collectPipeline(sent[1], deadline: deadline, leavingPipelineMode: false)
-        } catch let failure as ExchangeFailure {
-            deferredCheck?.settle(nil)
-            waiter.handOver(connection, sent: sent[2])
-            throw failure.committingError
-        }
-        waiter.handOver(connection, sent: sent[2])
-        if check != nil { deferredCheck?.settle(own[0]) }
-        for outcome in own + commit {
-            if case .failure(let error) = outcome { throw error }
-        }
-        return try own[own.count - 1].get()
     }
 }

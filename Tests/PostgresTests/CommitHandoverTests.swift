@@ -18,8 +18,11 @@ import Testing
 
     /// The pool's only connection is held by a transaction that inserted `(1, 5)` into `table`
     /// (`id`, `k`) and ends with `last` (committing) once `waiting` has joined the line.
+    /// `commitEarly`: `last` commits with it (`executeCommitting`), else the pool commits
+    /// after the body. `pendingCheck`: a deferred check the holder leaves still to be made at
+    /// its commit.
     private static func chained<T: Sendable>(
-        _ pool: ConnectionPool, _ table: String, last: String,
+        _ pool: ConnectionPool, _ table: String, last: String, commitEarly: Bool = true, pendingCheck: DeferredCheck? = nil,
         waiting: @escaping @Sendable () async throws -> T
     ) async throws -> Outcomes<T> {
         let (gate, open) = AsyncStream<Void>.makeStream()
@@ -27,12 +30,18 @@ import Testing
         let behind = pool.sentBehindCommit.value
         let handedOver = pool.sentOnHandover.value
         let holder = Task {
-            try await pool.transaction(lazyBegin: true, bodyMayCommit: true) { tx in
-                try await tx.query("INSERT INTO \(table) (id, k) VALUES ($1, $2)", [1, 5])
-                holding.continuation.yield()
-                for await _ in gate { break }
-                #expect(tx.mayCommitEarly)
-                return try await tx.executeCommitting(SQLQuery(stringLiteral: last)).first?.int("id")
+            try await DeferredCheck.$current.withValue(pendingCheck) {
+                try await pool.transaction(lazyBegin: true, bodyMayCommit: commitEarly) { tx in
+                    // Carried by no statement: taken out of the way, and put back for the commit.
+                    let taken = pendingCheck?.take()
+                    try await tx.query("INSERT INTO \(table) (id, k) VALUES ($1, $2)", [1, 5])
+                    holding.continuation.yield()
+                    for await _ in gate { break }
+                    if taken != nil { pendingCheck?.settle(nil) }
+                    guard commitEarly else { return try await tx.query(last, []).first?.int("id") }
+                    #expect(tx.mayCommitEarly)
+                    return try await tx.executeCommitting(SQLQuery(stringLiteral: last)).first?.int("id")
+                }
             }
         }
         for await _ in holding.stream { break }
@@ -160,6 +169,53 @@ import Testing
                 }
                 #expect(outcomes.behindCommit == 0)
                 #expect(try outcomes.waiter.get() == 2)
+                #expect(await pool.inUse() == 0)
+            }
+        }
+    }
+
+    @Test("a transaction the pool commits after its body hands its connection over the same way")
+    func plainCommit() async throws {
+        try await TestDB.withPool(size: 1) { pool in
+            try await TestDB.withTable(pool, columns: Self.columns) { table in
+                _ = try await pool.query("SELECT 1")
+                let outcomes = try await Self.chained(
+                    pool, table, last: "INSERT INTO \(table) (id) VALUES (2) RETURNING id", commitEarly: false
+                ) {
+                    try await pool.transaction(lazyBegin: true) { tx in
+                        try await tx.query("SELECT count(*)::int AS n FROM \(table)", []).first?.int("n")
+                    }
+                }
+                #expect(try outcomes.holder.get() == 2)
+                #expect(try outcomes.waiter.get() == 2, "the waiter sees the holder's two committed rows")
+                #expect(outcomes.behindCommit == 1)
+                #expect(try await Self.ids(pool, table) == "{1,2}")
+                #expect(await pool.inUse() == 0)
+            }
+        }
+    }
+
+    @Test("a deferred check still to be made at COMMIT leaves with it, unchained, and its failure stops the commit")
+    func pendingCheckStopsTheCommit() async throws {
+        try await TestDB.withPool(size: 1) { pool in
+            try await TestDB.withTable(pool, columns: Self.columns) { table in
+                _ = try await pool.query("SELECT 1")
+                let check = DeferredCheck("SELECT 1 / $1::int AS v", ["0"])
+                let outcomes = try await Self.chained(
+                    pool, table, last: "INSERT INTO \(table) (id) VALUES (2) RETURNING id", commitEarly: false, pendingCheck: check
+                ) {
+                    try await pool.transaction(lazyBegin: true) { tx in
+                        try await tx.query("INSERT INTO \(table) (id) VALUES ($1) RETURNING id", [3]).first?.int("id")
+                    }
+                }
+                #expect(outcomes.behindCommit == 0)
+                guard case .failure(let error as PostgresError) = outcomes.holder, case .failed = check.state else {
+                    Issue.record("expected the check's division by zero, got \(outcomes.holder), check \(check.state)")
+                    return
+                }
+                #expect(error.sqlState == "22012")
+                #expect(try outcomes.waiter.get() == 3)
+                #expect(try await Self.ids(pool, table) == "{3}", "nothing of the checked transaction committed")
                 #expect(await pool.inUse() == 0)
             }
         }

@@ -7,7 +7,7 @@ import Testing
 /// task that gives one back (`ConnectionPool.Waiter`), and everything else about it stays as if
 /// it had sent them itself: its results, its errors, its deferred check, its transaction.
 @Suite struct HandoverSendTests {
-    /// Holds the pool's only connection in a transaction that inserted `holderId` until
+    /// Holds the pool's only connection, having inserted `holderId`, until
     /// `release` is called, while `waiting` runs and joins the line; then lets go.
     private static func whileHeld<T: Sendable>(
         _ pool: ConnectionPool, _ table: String, holderId: Int,
@@ -15,8 +15,10 @@ import Testing
     ) async throws -> (Result<T, any Error>, handovers: Int) {
         let (gate, open) = AsyncStream<Void>.makeStream()
         let holding = AsyncStream<Void>.makeStream()
-        async let holder: Void = pool.transaction(lazyBegin: true) { tx in
-            try await tx.query("INSERT INTO \(table) (id) VALUES ($1)", [holderId])
+        // Not a transaction: one that commits hands its connection over behind its COMMIT
+        // (`CommitHandoverTests`), not when it gives it back.
+        async let holder: Void = pool.withConnection { session in
+            try await session.query("INSERT INTO \(table) (id) VALUES ($1)", [holderId])
             holding.continuation.yield()
             for await _ in gate { break }
         }
