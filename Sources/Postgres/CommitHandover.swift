@@ -49,6 +49,10 @@ extension Session {
         do {
             sent = try connection.sendPipelines(segments, deadline: deadline)
         } catch let failure as ExchangeFailure {
+            // Nothing was sent (this task's deadline had passed, or libpq refused): the
+            // connection is still inside this transaction, which only closing it ends. The
+            // waiter finds it closed and opens another.
+            connection.close()
             waiter.handOver(connection, sent: nil)
             throw failure.committingError
         }

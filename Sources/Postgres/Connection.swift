@@ -312,15 +312,19 @@ public final class Connection: @unchecked Sendable, PooledConnection {
 
     /// The receiving half of `pipeline`: the outcome of each statement `sent` holds, in order.
     /// `leavingPipelineMode: false` when the answers of another pipeline sent behind this one
-    /// are still to come (`sendPipelines`).
+    /// are still to come (`sendPipelines`). `sentByAnother`: another task sent it a while ago
+    /// (a hand-over), so its answers have likely arrived: one non-blocking read for them before
+    /// waiting saves the trip through the reactor (an `epoll_ctl`, its thread's wake-up, a hop
+    /// back to this task's event loop).
     func collectPipeline(
-        _ sent: SentPipeline, deadline: ContinuousClock.Instant, leavingPipelineMode: Bool = true
+        _ sent: SentPipeline, deadline: ContinuousClock.Instant, leavingPipelineMode: Bool = true, sentByAnother: Bool = false
     ) async throws -> [Result<QueryResult, PostgresError>] {
         guard let pointer = handle?.pointer else {
             throw ExchangeFailure(.connectionLost(PostgresError(sqlState: nil, message: "connection is closed")), requestSent: true)
         }
         do {
             try await flush(pointer, deadline)
+            if sentByAnother, PQisBusy(pointer) == 1, PQconsumeInput(pointer) == 0 { throw lost(pointer) }
             var outcomes: [Result<QueryResult, PostgresError>] = []
             var prepareFailure: PostgresError?
             for item in sent.expected {

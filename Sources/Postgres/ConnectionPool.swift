@@ -522,7 +522,7 @@ public struct Session: Sendable {
             // giver may send (`ConnectionPool.Waiter`).
             let (connection, sentByGiver) = try await slot.connection(deadline: deadline, firstFlush: sent)
             if let sentByGiver {
-                outcomes = try await connection.collectPipeline(sentByGiver, deadline: deadline)
+                outcomes = try await connection.collectPipeline(sentByGiver, deadline: deadline, sentByAnother: true)
             } else {
                 outcomes = try await connection.pipeline(sent, deadline: deadline)
             }

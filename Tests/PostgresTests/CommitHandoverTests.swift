@@ -20,27 +20,31 @@ import Testing
     /// (`id`, `k`) and ends with `last` (committing) once `waiting` has joined the line.
     /// `commitEarly`: `last` commits with it (`executeCommitting`), else the pool commits
     /// after the body. `pendingCheck`: a deferred check the holder leaves still to be made at
-    /// its commit.
+    /// its commit. `holderTimeout`: the holder's database deadline; its body waits for it to
+    /// pass before its last statement when it is under a second.
     private static func chained<T: Sendable>(
         _ pool: ConnectionPool, _ table: String, last: String, commitEarly: Bool = true, pendingCheck: DeferredCheck? = nil,
-        waiting: @escaping @Sendable () async throws -> T
+        holderTimeout: Duration = .seconds(30), waiting: @escaping @Sendable () async throws -> T
     ) async throws -> Outcomes<T> {
         let (gate, open) = AsyncStream<Void>.makeStream()
         let holding = AsyncStream<Void>.makeStream()
         let behind = pool.sentBehindCommit.value
         let handedOver = pool.sentOnHandover.value
         let holder = Task {
-            try await DeferredCheck.$current.withValue(pendingCheck) {
-                try await pool.transaction(lazyBegin: true, bodyMayCommit: commitEarly) { tx in
-                    // Carried by no statement: taken out of the way, and put back for the commit.
-                    let taken = pendingCheck?.take()
-                    try await tx.query("INSERT INTO \(table) (id, k) VALUES ($1, $2)", [1, 5])
-                    holding.continuation.yield()
-                    for await _ in gate { break }
-                    if taken != nil { pendingCheck?.settle(nil) }
-                    guard commitEarly else { return try await tx.query(last, []).first?.int("id") }
-                    #expect(tx.mayCommitEarly)
-                    return try await tx.executeCommitting(SQLQuery(stringLiteral: last)).first?.int("id")
+            try await DatabaseDeadline.withTimeout(holderTimeout) {
+                try await DeferredCheck.$current.withValue(pendingCheck) {
+                    try await pool.transaction(lazyBegin: true, bodyMayCommit: commitEarly) { tx in
+                        // Carried by no statement: taken out of the way, and put back for the commit.
+                        let taken = pendingCheck?.take()
+                        try await tx.query("INSERT INTO \(table) (id, k) VALUES ($1, $2)", [1, 5])
+                        holding.continuation.yield()
+                        for await _ in gate { break }
+                        if taken != nil { pendingCheck?.settle(nil) }
+                        if holderTimeout < .seconds(1) { try await Task.sleep(for: holderTimeout + .milliseconds(50)) }
+                        guard commitEarly else { return try await tx.query(last, []).first?.int("id") }
+                        #expect(tx.mayCommitEarly)
+                        return try await tx.executeCommitting(SQLQuery(stringLiteral: last)).first?.int("id")
+                    }
                 }
             }
         }
@@ -216,6 +220,30 @@ import Testing
                 #expect(error.sqlState == "22012")
                 #expect(try outcomes.waiter.get() == 3)
                 #expect(try await Self.ids(pool, table) == "{3}", "nothing of the checked transaction committed")
+                #expect(await pool.inUse() == 0)
+            }
+        }
+    }
+
+    @Test("a holder whose deadline passed before its commit sends nothing; the waiter gets a new connection")
+    func holderPastItsDeadline() async throws {
+        try await TestDB.withPool(size: 1) { pool in
+            try await TestDB.withTable(pool, columns: Self.columns) { table in
+                _ = try await pool.query("SELECT 1")
+                let outcomes = try await Self.chained(
+                    pool, table, last: "INSERT INTO \(table) (id) VALUES (2) RETURNING id", holderTimeout: .milliseconds(300)
+                ) {
+                    try await pool.transaction(lazyBegin: true) { tx in
+                        try await tx.query("INSERT INTO \(table) (id) VALUES ($1) RETURNING id", [3]).first?.int("id")
+                    }
+                }
+                guard case .failure(let error as DatabaseUnavailable) = outcomes.holder else {
+                    Issue.record("expected the deadline, got \(outcomes.holder)")
+                    return
+                }
+                #expect(error.reason == .deadlineExceeded)
+                #expect(try outcomes.waiter.get() == 3)
+                #expect(try await Self.ids(pool, table) == "{3}", "the waiter's row alone: it never ran in the holder's transaction")
                 #expect(await pool.inUse() == 0)
             }
         }
