@@ -49,12 +49,7 @@ import Testing
             }
         }
         for await _ in holding.stream { break }
-        let waiter = Task { try await waiting() }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while pool.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(pool.waiting == 1, "the second transaction waits for the only connection")
-        open.yield()
-        open.finish()
+        let waiter = try await TestDB.startWaiter(pool, opening: open, waiting)
         let holderOutcome = await holder.result
         let waiterOutcome = await waiter.result
         return Outcomes(

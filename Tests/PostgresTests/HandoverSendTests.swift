@@ -24,12 +24,7 @@ import Testing
         }
         for await _ in holding.stream { break }
         let before = pool.sentOnHandover.value
-        let waiter = Task { try await waiting() }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while pool.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(pool.waiting == 1, "the second transaction waits for the only connection")
-        open.yield()
-        open.finish()
+        let waiter = try await TestDB.startWaiter(pool, opening: open, waiting)
         try await holder
         let outcome = await waiter.result
         return (outcome, pool.sentOnHandover.value - before)

@@ -47,6 +47,21 @@ enum TestDB {
     }
 
     /// Creates a real table (visible to every connection of the pool), runs `body`, drops it.
+    /// Starts `waiting` while the pool's only connection is held, checks that it joined the
+    /// line, then opens `gate` for the holder to go on. The waiting task, to await.
+    static func startWaiter<T: Sendable>(
+        _ pool: ConnectionPool, opening gate: AsyncStream<Void>.Continuation,
+        _ waiting: @escaping @Sendable () async throws -> T
+    ) async throws -> Task<T, any Error> {
+        let waiter = Task { try await waiting() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while pool.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(pool.waiting == 1, "the second transaction waits for the only connection")
+        gate.yield()
+        gate.finish()
+        return waiter
+    }
+
     static func withTable<T>(
         _ pool: ConnectionPool, columns: String, _ body: (String) async throws -> T
     ) async throws -> T {
