@@ -28,8 +28,9 @@ extension Session {
     /// The transaction's last statement (if any) and `COMMIT`, with the first statements of
     /// the task first in line for a connection (`waiter`) behind them in the same flush:
     /// PostgreSQL goes from this commit straight to the next transaction, instead of idling
-    /// until this task has been woken, read its answers and given the connection back (a third
-    /// of the pool's connections' time on 2 cores at 16 clients, bench/README.md 2026-12-06).
+    /// until this task has been woken, read its answers and given the connection back (16–17 %
+    /// of the pool's connections' time on 2 cores at 16 clients; 2 % with this,
+    /// bench/README.md 2026-12-07).
     /// The connection is the waiter's from the send on; it gets it once this task has read its
     /// own answers. The result: `statement`'s, else `COMMIT`'s.
     ///

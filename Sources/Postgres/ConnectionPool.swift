@@ -38,9 +38,10 @@ public final class ConnectionPool: Sendable {
     /// A task in line for a connection. One that already knows its first statements (a
     /// lazily begun transaction, `Session.runPipeline`) brings them along: whoever gives a
     /// connection back sends them before it wakes the task (`grant`), so PostgreSQL works on
-    /// them while the task waits for its event loop. On 2 cores at 16 clients the pool's 4
-    /// connections sat idle 36–38 % of the time between transactions, waiting for this
-    /// process; with this 33–35 % (bench/README.md, 2026-12-06 22:09–23:50 UTC).
+    /// them while the task waits for its event loop. A transaction that commits while the task
+    /// waits does better: it sends them behind its `COMMIT` (`Session.commitHandingOver`);
+    /// this is for the other ways a connection comes back (bench/README.md, 2026-12-06
+    /// 22:09–23:50 UTC and 2026-12-07).
     struct Waiter: Sendable {
         let continuation: HomeboundContinuation<Leased, any Error>
         let firstFlush: [PipelineStatement]?
