@@ -175,13 +175,17 @@ public struct PoolStateMachine<Connection: PooledConnection, Waiter> {
         return first.waiter
     }
 
-    /// The idle connection just granted turned out to be dead (the non-blocking check at lease
-    /// time): it and the idle connections opened before it go; the caller keeps its slot and
-    /// opens a new connection of the returned generation.
-    public mutating func foundDead(_ connection: Connection, now: ContinuousClock.Instant) -> (Handover, generation: Int) {
+    /// The connection just granted turned out to be dead (the non-blocking check at lease
+    /// time): it goes and, when the server closed it (`broken`), so do the idle connections
+    /// opened before it; one this process closed (a connection handed over after its holder
+    /// abandoned it) says nothing about the others. The caller keeps its slot and opens a new
+    /// connection of the returned generation.
+    public mutating func foundDead(
+        _ connection: Connection, broken: Bool = true, now: ContinuousClock.Instant
+    ) -> (Handover, generation: Int) {
         var handover = Handover()
         handover.close.append(connection)
-        discardIdle(upTo: connection.generation, into: &handover)
+        if broken { discardIdle(upTo: connection.generation, into: &handover) }
         serveWaiters(now: now, into: &handover)
         return (handover, generation)
     }

@@ -52,7 +52,7 @@ extension Session {
         } catch let failure as ExchangeFailure {
             // Nothing was sent (this task's deadline had passed, or libpq refused): the
             // connection is still inside this transaction, which only closing it ends. The
-            // waiter finds it closed and opens another.
+            // waiter finds it closed and opens another (the idle ones stay: the server is fine).
             connection.close()
             waiter.handOver(connection, sent: nil)
             throw failure.committingError
@@ -71,7 +71,7 @@ extension Session {
         for outcome in outcomes {
             if case .failure(let error) = outcome { throw error }
         }
-        // The statement's result, else COMMIT's: the one before COMMIT's, or COMMIT's itself.
-        return try outcomes[statement == nil ? outcomes.count - 1 : outcomes.count - 2].get()
+        // The statement's result, else COMMIT's: the first either way.
+        return try outcomes[0].get()
     }
 }

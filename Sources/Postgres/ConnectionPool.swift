@@ -292,7 +292,8 @@ public final class ConnectionPool: Sendable {
             case .use(let connection):
                 if connection.isAliveAtLease() { return (connection, nil) }
                 logger.debug("an idle connection was found closed; replacing it and the idle ones opened before it")
-                let found = state.withLock { $0.foundDead(connection, now: .now) }
+                let broken = connection.returned == .broken
+                let found = state.withLock { $0.foundDead(connection, broken: broken, now: .now) }
                 carryOut(found.0)
                 grant = .open(generation: found.generation)
             case .open(let generation):

@@ -196,6 +196,18 @@ import Testing
         #expect(m.generation == 1)
     }
 
+    @Test func aConnectionThisProcessClosedFoundAtLeaseKeepsTheIdleOnes() throws {
+        var m = machine(size: 3)
+        let old = (1...3).map { FakeConnection(id: $0, generation: 0, openedAt: t0) }
+        for _ in old { _ = m.lease(now: t0, deadline: soon) }
+        for c in old { _ = m.release(c, .reusable, now: at(1)) }
+        let first = try #require(usedConnection(m.lease(now: at(2), deadline: soon)))
+        let (handover, generation) = m.foundDead(first, broken: false, now: at(2))
+        #expect(generation == 0 && m.generation == 0)
+        #expect(handover.close.map(\.id) == [first.id], "only the closed one goes")
+        #expect(m.idle.count == 2 && m.leased == 1 && m.freeSlots == 0)
+    }
+
     @Test func aBrokenConnectionFreesSlotsForWaiters() throws {
         var m = machine(size: 2)
         let a = FakeConnection(id: 1, generation: 0, openedAt: t0)
