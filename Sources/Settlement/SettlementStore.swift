@@ -39,6 +39,7 @@ public enum SettlementStore {
         // default 4 MB they spilled to temporary files (15 MB per chunk, logged with
         // log_temp_files). One run at a time holds the lock above, so the memory is bounded.
         try await tx.query("SELECT set_config('work_mem', $1, true)", [Self.workMem])
+        try await planLikeARun(tx)
         let runId = Identifier.make("setl")
         try await tx.query(
             "INSERT INTO settlement_runs (id, status, period_end, created_at) VALUES ($1, 'draft', $2, $3)",
@@ -52,7 +53,9 @@ public enum SettlementStore {
             let statementIds = statements.map { _ in Identifier.make("stmt") }
             do {
                 try await insertStatements(tx, runId: runId, ids: statementIds, statements: statements, now: now)
-                let copied = try await copyLines(tx, runId: runId, periodEnd: periodEnd, vendors: vendors, prices: prices)
+                let written = zip(statementIds, statements).map { (id: $0, vendorId: $1.vendorId, currency: $1.currency) }
+                let copied = try await copyLines(
+                    tx, runId: runId, periodEnd: periodEnd, vendors: vendors, statements: written, prices: prices)
                 // The copy reads the lines again, in a statement of its own: a line that became
                 // settleable in between would make a statement's lines disagree with its totals.
                 let expected = Dictionary(uniqueKeysWithValues: zip(statementIds, statements.map(\.totals)))
@@ -76,6 +79,15 @@ public enum SettlementStore {
         return run
     }
 
+    /// The planner settings of a run's transaction: joins in the order its queries write them.
+    /// A run's queries read what its own earlier chunks wrote, which the statistics know nothing
+    /// of: the planner once estimated the copy's three-column join to the prices at one row and,
+    /// joining it first, looped over the chunk's 190 statements for each of its 199,500 lines
+    /// (6.6 s instead of 0.3; bench/README.md, 2026-12-07). The join methods stay its own.
+    static func planLikeARun(_ tx: Transaction) async throws {
+        try await tx.query("SELECT set_config('join_collapse_limit', '1', true)")
+    }
+
     /// Lines a chunk of vendors should hold at most (one vendor with more is a chunk alone). The
     /// server holds only a chunk's groups (`unsettledGroups`), never its lines; each chunk reads
     /// the line tables once more, so fewer, larger chunks are cheaper (bench/README.md: 200,000
@@ -84,21 +96,32 @@ public enum SettlementStore {
 
     /// The sale lines a run settles (`s` suborders, `l` their lines): delivered by the period's
     /// end, not refused whole, not settled yet. One definition for the grouping and the run.
-    static func unsettledSale(_ periodEnd: Date) -> SQLQuery {
+    /// `vendors`, when given, bounds the lookup of settled lines to theirs (the index of
+    /// `settlement_lines_settled_once` leads with the vendor), instead of all that were ever settled.
+    static func unsettledSale(_ periodEnd: Date, vendors: [String]? = nil) -> SQLQuery {
         """
         s.status = 'delivered' AND s.delivered_at <= \(periodEnd)
           AND l.quantity > 0  -- a line refused whole on a partial acceptance sold nothing
-          AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'sale:' || l.id)
+          AND NOT EXISTS (SELECT 1 FROM settlement_lines x
+                          WHERE \(settledBy(vendors)) x.vendor_id = l.vendor_id AND x.source = 'sale:' || l.id)
         """
     }
 
     /// The refund lines a run settles (`r` returns, `rl` their lines): refunded by the period's
-    /// end with units received, not settled yet.
-    static func unsettledRefund(_ periodEnd: Date) -> SQLQuery {
+    /// end with units received, not settled yet. `vendors` as for `unsettledSale`.
+    static func unsettledRefund(_ periodEnd: Date, vendors: [String]? = nil) -> SQLQuery {
         """
         r.status = 'refunded' AND r.received_at <= \(periodEnd) AND rl.received_quantity > 0
-          AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.source = 'refund:' || rl.id)
+          AND NOT EXISTS (SELECT 1 FROM settlement_lines x
+                          WHERE \(settledBy(vendors)) x.vendor_id = rl.vendor_id AND x.source = 'refund:' || rl.id)
         """
+    }
+
+    /// `x.vendor_id = ANY(vendors) AND`, or nothing: the planner does not carry the outer query's
+    /// vendor filter into the lookup of settled lines, so the lookup states it itself.
+    private static func settledBy(_ vendors: [String]?) -> SQLQuery {
+        guard let vendors else { return "" }
+        return "x.vendor_id = ANY(\(vendors)) AND"
     }
 
     /// The vendors with something to settle up to `periodEnd`, in vendor order, grouped so that
@@ -147,14 +170,14 @@ public enum SettlementStore {
                s.delivered_at AS at
         FROM suborders s
         JOIN suborder_lines l ON l.suborder_id = s.id
-        WHERE s.vendor_id = ANY(\(vendors)) AND \(unsettledSale(periodEnd))
+        WHERE s.vendor_id = ANY(\(vendors)) AND \(unsettledSale(periodEnd, vendors: vendors))
         UNION ALL
         SELECT rl.vendor_id, r.currency, 'refund'::text, rl.suborder_line_id, rl.return_id, rl.id, rl.sku,
                rl.received_quantity, rl.unit_price, l.commission_rate_bps, r.received_at
         FROM returns r
         JOIN return_lines rl ON rl.return_id = r.id
         JOIN suborder_lines l ON l.id = rl.suborder_line_id
-        WHERE rl.vendor_id = ANY(\(vendors)) AND \(unsettledRefund(periodEnd))
+        WHERE rl.vendor_id = ANY(\(vendors)) AND \(unsettledRefund(periodEnd, vendors: vendors))
         """
     }
 
@@ -229,25 +252,41 @@ public enum SettlementStore {
     /// order `SettlementBuilder.build` gives: statement (vendor, currency), then time, sales
     /// before refunds, source id (COLLATE "C" compares as Swift does). Returns what was copied,
     /// summed per statement id, for the caller to hold against the statements' totals.
-    static func copyLines(_ tx: Transaction, runId: String, periodEnd: Date, vendors: [String], prices: [LinePrice])
-        async throws -> [String: StatementTotals]
-    {
+    ///
+    /// `statements` are the chunk's statements as written, in (vendor, currency) order; lines sort
+    /// by a statement's place in that list rather than by its vendor and currency, as an integer
+    /// key that leads the sorted row costs a third of two text keys behind a dozen columns, which
+    /// PostgreSQL's sort reads again on every tie (bench/README.md, 2026-12-07: the sort of a
+    /// 200,000-line chunk 1.09 s → 0.36 s). They come as arrays, not from the table just written,
+    /// whose statistics know nothing of this run: estimated at one row, the join to it became a
+    /// nested loop over every statement for every line.
+    static func copyLines(
+        _ tx: Transaction, runId: String, periodEnd: Date, vendors: [String],
+        statements: [(id: String, vendorId: String, currency: String)], prices: [LinePrice]
+    ) async throws -> [String: StatementTotals] {
         let rows = try await tx.execute(
             """
             WITH copied AS (
                 INSERT INTO settlement_lines (run_id, statement_id, vendor_id, currency, kind, suborder_line_id, return_id,
                                               return_line_id, sku, quantity, amount, rate_bps, commission, at)
-                SELECT st.run_id, st.id, p.vendor_id, p.currency, p.kind, p.suborder_line_id, p.return_id, p.return_line_id,
-                       p.sku, p.quantity, price.amount, p.rate_bps, price.commission, p.at
-                FROM (\(pendingLines(periodEnd: periodEnd, vendors: vendors))) p
-                JOIN settlement_statements st ON st.run_id = \(runId)::text AND st.vendor_id = p.vendor_id AND st.currency = p.currency
-                JOIN unnest(\(prices.map(\.unitPrice))::bigint[], \(prices.map(\.quantity))::int[],
-                            \(prices.map(\.rateBps))::int[], \(prices.map(\.amount))::bigint[],
-                            \(prices.map(\.commission))::bigint[])
-                     AS price(unit_price, quantity, rate_bps, amount, commission)
-                  ON price.unit_price = p.unit_price AND price.quantity = p.quantity AND price.rate_bps = p.rate_bps
-                ORDER BY p.vendor_id COLLATE "C", p.currency COLLATE "C", p.at, p.kind = 'refund',
-                         coalesce(p.return_line_id, p.suborder_line_id) COLLATE "C"
+                SELECT \(runId)::text, statement_id, vendor_id, currency, kind, suborder_line_id, return_id,
+                       return_line_id, sku, quantity, amount, rate_bps, commission, at
+                FROM (
+                    SELECT st.ord, p.at, p.kind = 'refund' AS refund,
+                           coalesce(p.return_line_id, p.suborder_line_id) COLLATE "C" AS source_id,
+                           st.id AS statement_id, p.vendor_id, p.currency, p.kind, p.suborder_line_id, p.return_id,
+                           p.return_line_id, p.sku, p.quantity, price.amount, p.rate_bps, price.commission
+                    FROM (\(pendingLines(periodEnd: periodEnd, vendors: vendors))) p
+                    JOIN unnest(\(statements.map(\.id))::text[], \(statements.map(\.vendorId))::text[],
+                                \(statements.map(\.currency))::text[]) WITH ORDINALITY AS st(id, vendor_id, currency, ord)
+                      ON st.vendor_id = p.vendor_id AND st.currency = p.currency
+                    JOIN unnest(\(prices.map(\.unitPrice))::bigint[], \(prices.map(\.quantity))::int[],
+                                \(prices.map(\.rateBps))::int[], \(prices.map(\.amount))::bigint[],
+                                \(prices.map(\.commission))::bigint[])
+                         AS price(unit_price, quantity, rate_bps, amount, commission)
+                      ON price.unit_price = p.unit_price AND price.quantity = p.quantity AND price.rate_bps = p.rate_bps
+                    ORDER BY 1, 2, 3, 4  -- by position, so the keys are these leading columns
+                ) sorted
                 RETURNING statement_id, kind, amount, commission
             )
             SELECT statement_id, count(*) AS n,
