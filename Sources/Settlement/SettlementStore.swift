@@ -26,8 +26,8 @@ public enum SettlementStore {
     ///
     /// Exactly once: a run holds a transaction-scoped advisory lock while it is built (another run
     /// started meanwhile fails at once with `conflict`), reads what is unsettled only after taking
-    /// it, and the unique `source` of `settlement_lines` refuses a second settlement of any line
-    /// even if the lock were bypassed. A run with nothing to settle is still created, empty.
+    /// it, and the unique (`vendor_id`, `source`) of `settlement_lines` refuses a second settlement
+    /// of any line even if the lock were bypassed (a line's vendor never changes). A run with nothing to settle is still created, empty.
     public static func createRun(
         _ tx: Transaction, periodEnd: Date, defaultCommissionBps: Int, now: Date = Date()
     ) async throws -> SettlementRun {
