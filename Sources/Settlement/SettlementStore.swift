@@ -40,6 +40,7 @@ public enum SettlementStore {
         // log_temp_files). One run at a time holds the lock above, so the memory is bounded.
         try await tx.query("SELECT set_config('work_mem', $1, true)", [Self.workMem])
         try await planLikeARun(tx)
+        try await keepStatisticsTrue(tx)
         let runId = Identifier.make("setl")
         try await tx.query(
             "INSERT INTO settlement_runs (id, status, period_end, created_at) VALUES ($1, 'draft', $2, $3)",
@@ -68,6 +69,7 @@ public enum SettlementStore {
             var postings: [(statementId: String, posting: Posting)] = []
             for (i, statement) in statements.enumerated() { postings += statement.postings.map { (statementIds[i], $0) } }
             try await insertPostings(tx, runId: runId, postings)
+            try await keepStatisticsTrue(tx)
         }
         try await assertRunBalanced(tx, runId: runId)
 
@@ -86,6 +88,22 @@ public enum SettlementStore {
     /// (6.6 s instead of 0.3; bench/README.md, 2026-12-07). The join methods stay its own.
     static func planLikeARun(_ tx: Transaction) async throws {
         try await tx.query("SELECT set_config('join_collapse_limit', '1', true)")
+    }
+
+    /// Analyses `settlement_lines` when its statistics say it holds no row on pages it has: an
+    /// analyse that ran while none of its rows was committed (autovacuum during a run, or after a
+    /// run that rolled back) leaves it so. On those statistics the lookup of settled lines was
+    /// planned as a scan of the table per candidate line, each scan holding every line the run
+    /// had written so far, and a run of 20 s did not end (bench/README.md, 2026-12-07); no choice
+    /// of indexes or planner settings avoided it, as every path costs nothing on zero rows. An
+    /// analyse inside the run's transaction counts the history and the run's own lines as they
+    /// are. Called before the first chunk and after each; a look at `pg_class` otherwise.
+    static func keepStatisticsTrue(_ tx: Transaction) async throws {
+        let stale = try await tx.query(
+            "SELECT reltuples = 0 AND relpages > 0 AS stale FROM pg_class WHERE oid = 'settlement_lines'::regclass")
+        if try stale.first?.bool("stale") == true {
+            try await tx.query("ANALYZE settlement_lines")
+        }
     }
 
     /// Lines a chunk of vendors should hold at most (one vendor with more is a chunk alone). The
