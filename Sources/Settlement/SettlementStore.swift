@@ -27,7 +27,8 @@ public enum SettlementStore {
     /// Exactly once: a run holds a transaction-scoped advisory lock while it is built (another run
     /// started meanwhile fails at once with `conflict`), reads what is unsettled only after taking
     /// it, and the unique (`vendor_id`, `source`) of `settlement_lines` refuses a second settlement
-    /// of any line even if the lock were bypassed (a line's vendor never changes). A run with nothing to settle is still created, empty.
+    /// of any line even if the lock were bypassed (a line's vendor never changes). A run with
+    /// nothing to settle is still created, empty.
     public static func createRun(
         _ tx: Transaction, periodEnd: Date, defaultCommissionBps: Int, now: Date = Date()
     ) async throws -> SettlementRun {
@@ -35,10 +36,6 @@ public enum SettlementStore {
         guard try locked.first?.bool("locked") == true else {
             throw DomainError.conflict("Another settlement run is being built right now; try again when it has finished.")
         }
-        // A chunk's copy sorts up to `linesPerChunk` lines and its grouping hashes them: with the
-        // default 4 MB they spilled to temporary files (15 MB per chunk, logged with
-        // log_temp_files). One run at a time holds the lock above, so the memory is bounded.
-        try await tx.query("SELECT set_config('work_mem', $1, true)", [Self.workMem])
         try await planLikeARun(tx)
         try await keepStatisticsTrue(tx)
         let runId = Identifier.make("setl")
@@ -81,13 +78,18 @@ public enum SettlementStore {
         return run
     }
 
-    /// The planner settings of a run's transaction: joins in the order its queries write them.
-    /// A run's queries read what its own earlier chunks wrote, which the statistics know nothing
-    /// of: the planner once estimated the copy's three-column join to the prices at one row and,
-    /// joining it first, looped over the chunk's 190 statements for each of its 199,500 lines
-    /// (6.6 s instead of 0.3; bench/README.md, 2026-12-07). The join methods stay its own.
+    /// The planner settings of a run's transaction (one round trip, for the transaction only):
+    /// - `work_mem`: a chunk's copy sorts up to `linesPerChunk` lines and its grouping hashes
+    ///   them; with the default 4 MB they spilled to temporary files (15 MB per chunk, logged with
+    ///   log_temp_files). One run at a time holds the run's lock, so the memory is bounded.
+    /// - joins in the order the queries write them: a run's queries read what its own earlier
+    ///   chunks wrote, which the statistics know nothing of, and the planner once estimated the
+    ///   copy's three-column join to the prices at one row and, joining it first, looped over the
+    ///   chunk's 190 statements for each of its 199,500 lines (6.6 s instead of 0.3;
+    ///   bench/README.md, 2026-12-07). The join methods stay its own.
     static func planLikeARun(_ tx: Transaction) async throws {
-        try await tx.query("SELECT set_config('join_collapse_limit', '1', true)")
+        try await tx.query(
+            "SELECT set_config('work_mem', $1, true), set_config('join_collapse_limit', '1', true)", [Self.workMem])
     }
 
     /// Analyses `settlement_lines` when its statistics say it holds no row on pages it has: an

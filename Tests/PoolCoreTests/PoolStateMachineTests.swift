@@ -176,12 +176,19 @@ import Testing
         #expect(m.leased == 1 && m.idle.isEmpty && m.freeSlots == 1)
     }
 
-    @Test func aDeadConnectionFoundAtLeaseDiscardsTheIdleOnesOpenedBeforeIt() throws {
-        var m = machine(size: 4)
-        let old = (1...4).map { FakeConnection(id: $0, generation: 0, openedAt: t0) }
+    /// A full pool of `count` connections of generation 0, all idle since `at(1)`, and the
+    /// first of them leased again at `at(2)`.
+    private func oneLeasedOfIdle(_ count: Int) throws -> (Machine, [FakeConnection], FakeConnection) {
+        var m = machine(size: count)
+        let old = (1...count).map { FakeConnection(id: $0, generation: 0, openedAt: t0) }
         for _ in old { _ = m.lease(now: t0, deadline: soon) }
         for c in old { _ = m.release(c, .reusable, now: at(1)) }
         let first = try #require(usedConnection(m.lease(now: at(2), deadline: soon)))
+        return (m, old, first)
+    }
+
+    @Test func aDeadConnectionFoundAtLeaseDiscardsTheIdleOnesOpenedBeforeIt() throws {
+        var (m, old, first) = try oneLeasedOfIdle(4)
         let (handover, generation) = m.foundDead(first, now: at(2))
         #expect(generation == 1)
         #expect(Set(handover.close.map(\.id)) == Set(old.map(\.id)), "the dead one and every idle one of its age")
@@ -197,11 +204,7 @@ import Testing
     }
 
     @Test func aConnectionThisProcessClosedFoundAtLeaseKeepsTheIdleOnes() throws {
-        var m = machine(size: 3)
-        let old = (1...3).map { FakeConnection(id: $0, generation: 0, openedAt: t0) }
-        for _ in old { _ = m.lease(now: t0, deadline: soon) }
-        for c in old { _ = m.release(c, .reusable, now: at(1)) }
-        let first = try #require(usedConnection(m.lease(now: at(2), deadline: soon)))
+        var (m, _, first) = try oneLeasedOfIdle(3)
         let (handover, generation) = m.foundDead(first, broken: false, now: at(2))
         #expect(generation == 0 && m.generation == 0)
         #expect(handover.close.map(\.id) == [first.id], "only the closed one goes")

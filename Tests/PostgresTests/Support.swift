@@ -46,7 +46,6 @@ enum TestDB {
         "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())"
     }
 
-    /// Creates a real table (visible to every connection of the pool), runs `body`, drops it.
     /// Starts `waiting` while the pool's only connection is held, checks that it joined the
     /// line, then opens `gate` for the holder to go on. The waiting task, to await.
     static func startWaiter<T: Sendable>(
@@ -62,6 +61,7 @@ enum TestDB {
         return waiter
     }
 
+    /// Creates a real table (visible to every connection of the pool), runs `body`, drops it.
     static func withTable<T>(
         _ pool: ConnectionPool, columns: String, _ body: (String) async throws -> T
     ) async throws -> T {
