@@ -1,5 +1,3 @@
-import Foundation
-
 /// Paging parameters shared by every list: `limit` (1–500, default 50) and an opaque `after`.
 public struct PageRequest: Sendable {
     public static let defaultLimit = 50
@@ -29,18 +27,12 @@ public struct PageRequest: Sendable {
 /// Clients must not parse them; we only need them to round-trip and to reject garbage.
 public enum PageCursor {
     public static func encode(_ key: [String]) -> String {
-        let json = JSONWriter.bytes(.array(key.map { .string($0) }))
-        return Data(json).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(JSONWriter.bytes(.array(key.map { .string($0) })))
     }
 
     public static func decode(_ cursor: String) -> [String]? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64.append("=") }
-        guard cursor.utf8.count <= 1024, let data = Data(base64Encoded: base64),
-            let value = try? JSONParser.parse(Array(data)), case .array(let elements) = value
+        guard cursor.utf8.count <= 1024, let bytes = Base64URL.decode(cursor),
+            let value = try? JSONParser.parse(bytes), case .array(let elements) = value
         else { return nil }
         var out: [String] = []
         for element in elements {
