@@ -1,7 +1,12 @@
 -- Vendor-feed pollers for bench/feed, in wrk (run with -t N -c N: one connection per thread,
 -- so each thread is one poller following one vendor's feed). A poller pages through its
 -- backlog (FEED_LIMIT suborders a page) and, once caught up, polls 20 times a second
--- (delay() waits 50 ms after a short page; wrk's latency excludes that wait).
+-- (delay() waits 50 ms after a short page; wrk's latency excludes that wait). With
+-- FEED_PAUSE_MS set, a poller waits about that long after every answer, full page or not: a
+-- poller on a timer rather than one catching up as fast as it can. Each wait is drawn from
+-- 0.5-1.5 times the pause, as pollers of separate vendors keep no common beat: without it the
+-- 16 pollers, started in the same instant, stayed in step and asked for their pages in bursts
+-- of 16.
 --
 -- Why wrk and not a Python client: 16 Python threads share one interpreter lock, so a poll's
 -- measured time included other pollers parsing their 100-suborder pages (a backlog page
@@ -30,6 +35,18 @@ end
 local keys = {}
 local limit_text = os.getenv("FEED_LIMIT") or ""
 local limit = tonumber(limit_text) or 50
+local pause = tonumber(os.getenv("FEED_PAUSE_MS") or "")
+local seeded = false
+local function paused()
+    if not seeded then
+        -- Each thread has its own Lua state; its vendor tells the states apart.
+        local seed = os.time()
+        for i = 1, #vendor do seed = (seed * 31 + vendor:byte(i)) % 2147483647 end
+        math.randomseed(seed)
+        seeded = true
+    end
+    return math.floor(pause * (0.5 + math.random()))
+end
 local threads = {}
 
 function setup(thread)
@@ -44,6 +61,7 @@ function setup(thread)
     thread:set("token", pair[2])
     thread:set("limit", limit)
     thread:set("limit_text", limit_text)
+    thread:set("pause", pause)
     threads[#threads + 1] = thread
 end
 
@@ -76,7 +94,7 @@ function response(status, headers, body)
     local elapsed = now_ms() - started
     if status ~= 200 then
         errors = errors + 1
-        wait = 0
+        wait = pause and paused() or 0
         return
     end
     -- Each suborder has one "order_id" member; its lines have "order_line_id" instead.
@@ -95,11 +113,11 @@ function response(status, headers, body)
     if n >= limit then
         backlog = backlog + 1
         backlog_ms[#backlog_ms + 1] = elapsed
-        wait = 0
+        wait = pause and paused() or 0
     else
         caught_up = caught_up + 1
         caught_up_ms[#caught_up_ms + 1] = elapsed
-        wait = 50
+        wait = pause and paused() or 50
     end
 end
 
