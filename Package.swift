@@ -143,7 +143,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VendorRoutingTests",
-            dependencies: ["OrderCore", "RoutePlanning", "VendorRouting"],
+            dependencies: ["OrderCore", "Postgres", "RoutePlanning", "VendorRouting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
