@@ -15,6 +15,11 @@ public enum OrderStore {
         coalesce(s.fulfillment, (SELECT o.fulfillment FROM orders o WHERE o.id = s.order_id)) AS fulfillment
         """
 
+    /// The suborders that replace `s`, oldest first, as a text[]: the order of
+    /// `suborders_replaces_in_order` (migration 0018), so the probe needs no sort.
+    static let reroutedToColumn =
+        "ARRAY(SELECT r.id FROM suborders r WHERE r.replaces = s.id ORDER BY r.created_at, r.id) AS rerouted_to"
+
     /// Suborder columns plus its lines as a JSON array, so one round trip loads a suborder whole.
     static let suborderSelect = """
         SELECT \(suborderColumns), s.feed_xid::text AS feed_xid,
@@ -24,7 +29,7 @@ public enum OrderStore {
                                                            'refused_reason', l.refused_reason)
                                          ORDER BY l.position), '[]')
                 FROM suborder_lines l WHERE l.suborder_id = s.id) AS lines,
-               to_json(ARRAY(SELECT r.id FROM suborders r WHERE r.replaces = s.id ORDER BY r.created_at, r.id)) AS rerouted_to
+               \(reroutedToColumn)
         FROM suborders s
         """
 
@@ -38,7 +43,7 @@ public enum OrderStore {
             return decoded
         }
         var suborder = try decodeSuborder(row, lines: lines)
-        suborder.reroutedTo = try StoredJSON.strings(try row.jsonBytes("rerouted_to"), column: "rerouted_to")
+        suborder.reroutedTo = try row.stringArray("rerouted_to")
         return suborder
     }
 
@@ -451,8 +456,7 @@ public enum OrderStore {
             """
             SELECT s.*, l.id AS line_id, l.order_line_id, l.sku, l.quantity, l.unit_price, l.refused_quantity, l.refused_reason,
                    l.position AS line_position
-            FROM (SELECT \(suborderColumns), s.feed_xid,
-                         ARRAY(SELECT r.id FROM suborders r WHERE r.replaces = s.id ORDER BY r.created_at, r.id) AS rerouted_to
+            FROM (SELECT \(suborderColumns), s.feed_xid, \(reroutedToColumn)
                   FROM suborders s
                   WHERE s.vendor_id = $1
                     AND (s.feed_xid, s.feed_seq) > ($2::xid8, $3::bigint)
